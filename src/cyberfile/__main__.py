@@ -1,0 +1,5 @@
+"""`python -m cyberfile` runs the command line."""
+
+from cyberfile.cli import run
+
+run()

@@ -1,0 +1,1 @@
+"""Checks over a loaded project; each returns Diagnostics and never prints."""

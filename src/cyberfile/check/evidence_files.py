@@ -1,0 +1,42 @@
+"""Evidence files exist and stay inside the project folder (CF130, CF131)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from cyberfile.check import rules
+from cyberfile.check.diagnostic import Diagnostic
+from cyberfile.check.index import position
+from cyberfile.load.yamlsource import SourceMap
+from cyberfile.model.project import Project
+
+
+def resolve_inside(root: Path, relative: str) -> Path | str:
+    """The real path of `relative` under `root`, or the reason it is not acceptable."""
+    if PurePosixPath(relative).is_absolute() or PureWindowsPath(relative).is_absolute():
+        return "is an absolute path"
+    if PureWindowsPath(relative).drive:
+        return "names a drive"
+    parts = PurePosixPath(relative.replace("\\", "/")).parts
+    if ".." in parts:
+        return "climbs out of the folder with '..'"
+    real_root = root.resolve()
+    target = (root / Path(*parts)).resolve()
+    if target != real_root and real_root not in target.parents:
+        return "is a link that leads outside the project folder"
+    return target
+
+
+def check_evidence_files(project: Project, sources: dict[str, SourceMap]) -> Iterator[Diagnostic]:
+    for i, item in enumerate(project.evidence.evidence):
+        if item.file is None:
+            continue
+        where = position(sources, "evidence", ("evidence", i, "file"))
+        target = resolve_inside(project.root, item.file)
+        if isinstance(target, str):
+            yield rules.EVIDENCE_PATH_OUTSIDE(where, f"{item.id}: file {item.file!r} {target}")
+        elif not target.is_file():
+            yield rules.EVIDENCE_FILE_MISSING(
+                where, f"{item.id}: file {item.file!r} does not exist in the project folder"
+            )

@@ -1,0 +1,54 @@
+"""Static SBOM and vulnerability checks that need no date (CF400-CF402)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from packageurl import PackageURL
+
+from cyberfile.check import rules
+from cyberfile.check.diagnostic import Diagnostic
+from cyberfile.check.index import position
+from cyberfile.load.yamlsource import SourceMap
+from cyberfile.model.project import Project
+from cyberfile.model.vocabulary import SupportLevel, VulnerabilityStatus
+
+
+def purl_problem(text: str) -> str | None:
+    """Why `text` is not a valid package URL, or None when it is one."""
+    try:
+        PackageURL.from_string(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def check_sbom(project: Project, sources: dict[str, SourceMap]) -> Iterator[Diagnostic]:
+    for i, component in enumerate(project.sbom.components):
+        base = ("components", i)
+        for field, value in (("purl", component.purl), ("ref", component.ref)):
+            if value is None or (field == "ref" and not value.startswith("pkg:")):
+                continue
+            if field == "ref" and value == component.purl:
+                continue
+            problem = purl_problem(value)
+            if problem:
+                yield rules.INVALID_PURL(
+                    position(sources, "sbom", (*base, field)),
+                    f"{component.ref}: {field} is not a valid package URL ({problem})",
+                )
+        if component.support is SupportLevel.UNKNOWN and not component.justification:
+            yield rules.SUPPORT_UNKNOWN_UNJUSTIFIED(
+                position(sources, "sbom", base),
+                f"{component.ref}: level of support is unknown and not justified",
+            )
+    for i, vulnerability in enumerate(project.vulnerabilities.vulnerabilities):
+        if (
+            vulnerability.status is VulnerabilityStatus.NOT_AFFECTED
+            and vulnerability.justification is None
+            and not vulnerability.detail
+        ):
+            yield rules.NOT_AFFECTED_UNJUSTIFIED(
+                position(sources, "vulnerabilities", ("vulnerabilities", i, "status")),
+                f"{vulnerability.id} is not_affected without a justification or detail",
+            )

@@ -1,0 +1,1 @@
+"""One module per command: the pipeline behind each CLI verb."""

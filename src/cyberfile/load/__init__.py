@@ -1,0 +1,1 @@
+"""Find project files, parse YAML with positions, and build the Project."""

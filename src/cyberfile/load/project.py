@@ -1,0 +1,341 @@
+"""Load a device project: find its files, parse them, merge folder parts, build models.
+
+Loading never stops at the first problem. Unreadable files, schema errors and layout
+mistakes all become diagnostics; whatever is valid is kept, so that reference and
+traceability checks still run on the rest of the project.
+"""
+
+from __future__ import annotations
+
+import gc
+import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from cyberfile.check import rules
+from cyberfile.check.diagnostic import Diagnostic
+from cyberfile.load.errors import convert
+from cyberfile.load.yamlsource import (
+    Document,
+    Position,
+    SourceMap,
+    YamlProblem,
+    read_document,
+)
+from cyberfile.model.manifest import SCHEMA_VERSION, Device, Manifest, Policy
+from cyberfile.model.project import MANIFEST_NAME, PARTS, PartSpec, Project
+
+MANIFEST_PART = "cyberfile"
+
+
+@dataclass
+class LoadResult:
+    """What loading produced: the project (None when no manifest could be read at all),
+    the diagnostics so far, the source map of each part, and every id written in the
+    files, valid or not (so that a reference to an invalid item is not also reported as
+    dangling)."""
+
+    root: Path
+    project: Project | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, SourceMap] = field(default_factory=dict)
+    written_ids: set[str] = field(default_factory=set)
+    files: list[Path] = field(default_factory=list)
+    complete: bool = True
+    """False when a file could not be read: reference and gap checks would mislead."""
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Loading builds many small acyclic objects; the cyclic collector only slows it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def find_root(path: Path) -> Path | None:
+    """The project folder for `path` (a folder or its cyberfile.yaml), if it is one."""
+    if path.name == MANIFEST_NAME and path.is_file():
+        return path.parent
+    if (path / MANIFEST_NAME).is_file():
+        return path
+    return None
+
+
+def discover(paths: list[Path], cwd: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """Project folders to work on: the given paths, or by default `./projects/*` (or the
+    current folder when it holds a cyberfile.yaml)."""
+    problems: list[Diagnostic] = []
+    if not paths:
+        if (cwd / MANIFEST_NAME).is_file():
+            return [Path()], problems
+        projects = cwd / "projects"
+        found = (
+            sorted(p.relative_to(cwd) for p in projects.glob(f"*/{MANIFEST_NAME}"))
+            if projects.is_dir()
+            else []
+        )
+        if not found:
+            problems.append(
+                rules.NO_PROJECT(
+                    None,
+                    "no project here: neither ./cyberfile.yaml nor ./projects/*/cyberfile.yaml",
+                )
+            )
+        return [p.parent for p in found], problems
+    roots: list[Path] = []
+    for path in paths:
+        root = find_root(path)
+        if root is None:
+            problems.append(
+                rules.NO_PROJECT(
+                    Position(path, 1, 1) if path.exists() else None,
+                    f"{path}: not a cyberfile project (no {MANIFEST_NAME})"
+                    if path.exists()
+                    else f"{path}: no such file or folder",
+                )
+            )
+        elif root not in roots:
+            roots.append(root)
+    return roots, problems
+
+
+def _list_fields(model: type[BaseModel]) -> dict[str, Any]:
+    """Fields of a part model that hold lists of items, with the item type."""
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if typing.get_origin(info.annotation) is tuple:
+            args = typing.get_args(info.annotation)
+            if len(args) == 2 and args[1] is Ellipsis:
+                out[info.alias or name] = args[0]
+    return out
+
+
+def _shift(source: SourceMap, key: str, offset: int, into: SourceMap) -> None:
+    """Copy positions into `into`, moving items of list `key` down by `offset`."""
+    for table, target in ((source.values, into.values), (source.keys, into.keys)):
+        for path, pos in table.items():
+            if offset and path[0] == key and len(path) > 1 and isinstance(path[1], int):
+                target[(key, path[1] + offset, *path[2:])] = pos
+            elif path:
+                target[path] = pos
+
+
+def _merge_folder(
+    spec: PartSpec, docs: list[Document], diagnostics: list[Diagnostic]
+) -> tuple[dict[str, Any], SourceMap]:
+    """Concatenate the lists of a part folder; other keys may appear in one file only."""
+    lists = _list_fields(spec.model)
+    merged: dict[str, Any] = {}
+    source = SourceMap()
+    source.values[()] = docs[0].source.values[()]
+    owner: dict[str, Document] = {}
+    for doc in docs:
+        for key, value in doc.data.items():
+            if (
+                key in merged
+                and key in lists
+                and isinstance(value, list)
+                and isinstance(merged[key], list)
+            ):
+                offset = len(merged[key])
+                merged[key].extend(value)
+                _shift(_only(doc.source, key), key, offset, source)
+                continue
+            if key in merged:
+                first = owner[key]
+                first_pos = first.source.keys.get((key,))
+                where = f"{first.path}:{first_pos.line}" if first_pos else str(first.path)
+                diagnostics.append(
+                    rules.PART_LAYOUT(
+                        doc.source.keys.get((key,)),
+                        f"'{key}' is already defined in {where}; in a part folder only "
+                        "lists are concatenated",
+                        "keep this key in one file of the folder",
+                    )
+                )
+                continue
+            merged[key] = list(value) if isinstance(value, list) else value
+            owner[key] = doc
+            _shift(_only(doc.source, key), key, 0, source)
+    return merged, source
+
+
+def _only(source: SourceMap, key: str) -> SourceMap:
+    out = SourceMap()
+    out.values = {p: v for p, v in source.values.items() if p and p[0] == key}
+    out.keys = {p: v for p, v in source.keys.items() if p and p[0] == key}
+    return out
+
+
+def _collect_ids(data: Any, into: set[str]) -> None:
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key in ("id", "ref"):
+                value = node.get(key)
+                if isinstance(value, str):
+                    into.add(value)
+            stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
+
+
+def validate_part(
+    model: type[BaseModel], data: dict[str, Any], source: SourceMap
+) -> tuple[BaseModel, list[Diagnostic], SourceMap]:
+    """Validate a part. On errors, report them all and keep every valid list item, with
+    the source map renumbered to match the kept items."""
+    try:
+        return model.model_validate(data), [], source
+    except ValidationError as exc:
+        diagnostics = [convert(e, model, data, source) for e in exc.errors()]
+    lists = _list_fields(model)
+    kept: dict[str, Any] = {}
+    renumber: dict[tuple[str, int], int] = {}
+    for key, value in data.items():
+        if key not in model.model_fields and key not in lists:
+            continue
+        if key in lists and isinstance(value, list):
+            adapter: TypeAdapter[Any] = TypeAdapter(lists[key])
+            items = []
+            for index, item in enumerate(value):
+                try:
+                    items.append(adapter.validate_python(item))
+                except ValidationError:
+                    continue
+                renumber[(key, index)] = len(items) - 1
+            kept[key] = items
+            continue
+        try:
+            model.model_validate({key: value})
+        except ValidationError:
+            continue
+        kept[key] = value
+    salvaged = model.model_validate(kept)
+    new_source = SourceMap()
+    for table, target in ((source.values, new_source.values), (source.keys, new_source.keys)):
+        for path, pos in table.items():
+            if len(path) > 1 and isinstance(path[1], int) and path[0] in lists:
+                new_index = renumber.get((str(path[0]), path[1]))
+                if new_index is not None:
+                    target[(path[0], new_index, *path[2:])] = pos
+            else:
+                target[path] = pos
+    return salvaged, diagnostics, new_source
+
+
+def _problem(problem: YamlProblem, result: LoadResult) -> Diagnostic:
+    result.complete = False
+    rule = rules.RULES[problem.code]
+    return rule(problem.position, problem.message, problem.hint)
+
+
+def _read_part(
+    root: Path, spec: PartSpec, result: LoadResult
+) -> tuple[dict[str, Any], SourceMap] | None:
+    single = root / f"{spec.name}.yaml"
+    folder = root / spec.name
+    for stray in (root / f"{spec.name}.yml", *sorted(folder.glob("*.yml"))):
+        if stray.is_file():
+            result.diagnostics.append(
+                rules.PART_LAYOUT(
+                    Position(stray, 1, 1),
+                    f"{stray.name}: cyberfile reads files ending in .yaml; this file is ignored",
+                    f"rename it to {stray.stem}.yaml",
+                )
+            )
+    if single.is_file() and folder.is_dir():
+        result.diagnostics.append(
+            rules.PART_LAYOUT(
+                Position(single, 1, 1),
+                f"both {spec.name}.yaml and the folder {spec.name}/ exist",
+                f"move the content of {spec.name}.yaml into the folder, or remove the folder",
+            )
+        )
+        return None
+    if single.is_file():
+        paths = [single]
+    elif folder.is_dir():
+        paths = sorted(p for p in folder.glob("*.yaml") if p.is_file())
+        if not paths:
+            return None
+    else:
+        return None
+    docs: list[Document] = []
+    for path in paths:
+        result.files.append(path)
+        try:
+            docs.append(read_document(path))
+        except YamlProblem as problem:
+            result.diagnostics.append(_problem(problem, result))
+    if not docs:
+        return None
+    if len(docs) == 1 and single.is_file():
+        return docs[0].data, docs[0].source
+    return _merge_folder(spec, docs, result.diagnostics)
+
+
+def _load_manifest(root: Path, result: LoadResult) -> Manifest | None:
+    path = root / MANIFEST_NAME
+    result.files.append(path)
+    try:
+        doc = read_document(path)
+    except YamlProblem as problem:
+        result.diagnostics.append(_problem(problem, result))
+        return None
+    result.sources[MANIFEST_PART] = doc.source
+    version = doc.data.get("schema_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        result.diagnostics.append(
+            rules.SCHEMA_VERSION(
+                doc.source.value(("schema_version",)),
+                f"this project is written in format version {version}; this cyberfile "
+                f"reads version {SCHEMA_VERSION}",
+                "upgrade cyberfile (pip install -U cyberfile)",
+            )
+        )
+        return None
+    try:
+        return Manifest.model_validate(doc.data)
+    except ValidationError as exc:
+        result.diagnostics.extend(convert(e, Manifest, doc.data, doc.source) for e in exc.errors())
+    # Keep checking the parts with whatever policy is valid.
+    try:
+        policy = Policy.model_validate(doc.data.get("policy") or {})
+    except ValidationError:
+        policy = Policy()
+    device = Device.model_construct(name=str(root.name), manufacturer="", version="")
+    return Manifest.model_construct(schema_version=1, device=device, policy=policy)
+
+
+def load_project(root: Path) -> LoadResult:
+    """Load the project in folder `root` (which must hold a cyberfile.yaml)."""
+    with _no_cyclic_gc():
+        result = LoadResult(root=root, project=None)
+        manifest = _load_manifest(root, result)
+        parts: dict[str, BaseModel] = {}
+        for spec in PARTS:
+            read = _read_part(root, spec, result)
+            if read is None:
+                parts[spec.name] = spec.model()
+                continue
+            data, source = read
+            _collect_ids(data, result.written_ids)
+            model, problems, source = validate_part(spec.model, data, source)
+            result.diagnostics.extend(problems)
+            result.sources[spec.name] = source
+            parts[spec.name] = model
+        if manifest is not None:
+            result.project = Project(root=root, manifest=manifest, **parts)  # type: ignore[arg-type]
+        return result

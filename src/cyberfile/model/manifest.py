@@ -1,0 +1,130 @@
+"""`cyberfile.yaml`: the device, its 524B answers and the project policy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import Field
+
+from cyberfile.model.base import Date, Duration, Model, StrictBool, Text
+from cyberfile.model.vocabulary import (
+    Connectivity,
+    DeviceClass,
+    Exploitability,
+    Severity,
+    SubmissionType,
+)
+
+SCHEMA_VERSION = 1
+
+
+class Submission(Model):
+    type: SubmissionType = Field(description="510k | de_novo | pma | pma_supplement | hde | ide.")
+    target_date: Date | None = Field(default=None, description="Planned submission date.")
+
+
+class CyberDevice(Model):
+    """The three conditions of FD&C Act 524B(c); all three true makes a cyber device."""
+
+    validated_software: StrictBool | None = Field(
+        default=None, description="The device includes software validated by the sponsor."
+    )
+    internet_connectable: StrictBool | None = Field(
+        default=None,
+        description="The device can connect to the internet (FDA reads this broadly: "
+        "network, Wi-Fi, Bluetooth/BLE, cellular, USB, serial ports).",
+    )
+    vulnerable_characteristics: StrictBool | None = Field(
+        default=None,
+        description="The device has characteristics that could be vulnerable to "
+        "cybersecurity threats.",
+    )
+    rationale: Text | None = Field(default=None, description="Why these answers hold.")
+
+    @property
+    def is_cyber_device(self) -> bool:
+        """True only when all three 524B(c) conditions are answered true."""
+        return (
+            self.validated_software is True
+            and self.internet_connectable is True
+            and self.vulnerable_characteristics is True
+        )
+
+
+class Device(Model):
+    name: Text = Field(description="Trade name of the device.")
+    manufacturer: Text = Field(description="Legal manufacturer.")
+    model: Text | None = Field(default=None, description="Model number.")
+    version: Text = Field(description="Software version under submission (quote it).")
+    intended_use: Text | None = Field(default=None, description="Intended use statement.")
+    device_class: DeviceClass | None = Field(default=None, description="I | II | III.")
+    product_code: Text | None = Field(default=None, description="FDA product code, e.g. FRN.")
+    submission: Submission | None = None
+    environment_of_use: tuple[Text, ...] = Field(
+        default=(), description="Where the device is used, e.g. hospital, home."
+    )
+    connectivity: tuple[Connectivity, ...] = Field(
+        default=(), description="Every interface the device has, used or not."
+    )
+    cyber_device: CyberDevice = Field(
+        default_factory=CyberDevice, description="Section 524B(c) determination."
+    )
+
+
+class UncontrolledRiskPolicy(Model):
+    communicate_within: Duration = Field(
+        default=timedelta(days=30),
+        description="Customers are told of an uncontrolled risk within this time of learning "
+        "of it (2016 postmarket guidance: 30 days).",
+    )
+    remediate_within: Duration = Field(
+        default=timedelta(days=60),
+        description="The fix is validated and distributed within this time (guidance: 60 days).",
+    )
+
+
+DEFAULT_ACCEPTABLE: tuple[tuple[Exploitability, Severity], ...] = (
+    (Exploitability.LOW, Severity.NEGLIGIBLE),
+    (Exploitability.LOW, Severity.MINOR),
+    (Exploitability.LOW, Severity.SERIOUS),
+    (Exploitability.LOW, Severity.CRITICAL),
+    (Exploitability.MEDIUM, Severity.NEGLIGIBLE),
+    (Exploitability.MEDIUM, Severity.MINOR),
+    (Exploitability.HIGH, Severity.NEGLIGIBLE),
+)
+
+
+class RiskAcceptance(Model):
+    acceptable: tuple[tuple[Exploitability, Severity], ...] = Field(
+        default=DEFAULT_ACCEPTABLE,
+        description="The (exploitability, severity) pairs whose residual risk is acceptable "
+        "(controlled); every other pair is not acceptable (uncontrolled).",
+    )
+
+    def is_acceptable(self, exploitability: Exploitability, severity: Severity) -> bool:
+        return (exploitability, severity) in self.acceptable
+
+
+class Policy(Model):
+    """Project policy; every key is optional and the defaults are those shown."""
+
+    warn_before: Duration = Field(
+        default=timedelta(days=30),
+        description="Drift warns this long before a deadline; also the horizon within which "
+        "an end of support needs a replacement_plan.",
+    )
+    triage_within: Duration = Field(
+        default=timedelta(days=14),
+        description="A newly discovered vulnerability must be assessed within this time.",
+    )
+    uncontrolled_risk: UncontrolledRiskPolicy = Field(default_factory=UncontrolledRiskPolicy)
+    risk_acceptance: RiskAcceptance = Field(default_factory=RiskAcceptance)
+
+
+class Manifest(Model):
+    """The project manifest, `cyberfile.yaml`."""
+
+    schema_version: Literal[1] = Field(description="Version of the file format; always 1.")
+    device: Device
+    policy: Policy = Field(default_factory=Policy)

@@ -1,0 +1,87 @@
+"""The whole device project: the manifest and one model per part, with derived values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cyberfile.model.anomalies import Anomalies
+from cyberfile.model.architecture import Architecture
+from cyberfile.model.base import Model
+from cyberfile.model.controls import Controls
+from cyberfile.model.evidence import Evidence
+from cyberfile.model.labeling import Labeling
+from cyberfile.model.manifest import Manifest
+from cyberfile.model.postmarket import Postmarket
+from cyberfile.model.sbom import Sbom
+from cyberfile.model.testing import Tests
+from cyberfile.model.threats import Threat, ThreatModel
+from cyberfile.model.vocabulary import RiskControl
+from cyberfile.model.vulnerabilities import Vulnerabilities, Vulnerability
+
+MANIFEST_NAME = "cyberfile.yaml"
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    """A part of a project: read from `NAME.yaml` or a folder `NAME/` of YAML files."""
+
+    name: str
+    model: type[Model]
+    summary: str
+
+
+PARTS: tuple[PartSpec, ...] = (
+    PartSpec("architecture", Architecture, "Assets, trust boundaries, data flows and views."),
+    PartSpec("threats", ThreatModel, "Threat model and per-threat risk assessment."),
+    PartSpec("controls", Controls, "Security controls and their requirements."),
+    PartSpec("tests", Tests, "Cybersecurity tests and what they verify."),
+    PartSpec("evidence", Evidence, "Dated evidence records and their files."),
+    PartSpec("sbom", Sbom, "Software bill of materials with support facts."),
+    PartSpec("vulnerabilities", Vulnerabilities, "Known vulnerabilities and their assessment."),
+    PartSpec("anomalies", Anomalies, "Unresolved anomalies and their security impact."),
+    PartSpec("labeling", Labeling, "Cybersecurity labeling by topic."),
+    PartSpec("postmarket", Postmarket, "Cybersecurity management plan."),
+)
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded device project. Pure data: nothing here reads or writes files."""
+
+    root: Path
+    manifest: Manifest
+    architecture: Architecture
+    threats: ThreatModel
+    controls: Controls
+    tests: Tests
+    evidence: Evidence
+    sbom: Sbom
+    vulnerabilities: Vulnerabilities
+    anomalies: Anomalies
+    labeling: Labeling
+    postmarket: Postmarket
+
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    @property
+    def is_cyber_device(self) -> bool:
+        """Whether the device is a cyber device under FD&C Act 524B(c)."""
+        return self.manifest.device.cyber_device.is_cyber_device
+
+    def residual_risk_acceptable(self, threat: Threat) -> bool | None:
+        """Whether a threat's post-mitigation risk is acceptable under the policy matrix.
+
+        None when the threat has no post-mitigation rating.
+        """
+        rating = threat.post_mitigation
+        if rating is None:
+            return None
+        acceptance = self.manifest.policy.risk_acceptance
+        return acceptance.is_acceptable(rating.exploitability, rating.severity)
+
+    def risk_control(self, vulnerability: Vulnerability) -> RiskControl:
+        """Controlled or uncontrolled risk of a vulnerability under this project's policy."""
+        return vulnerability.risk_control(self.manifest.policy)

@@ -1,0 +1,63 @@
+"""`sbom.yaml`: the software bill of materials with NTIA elements and support facts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, model_validator
+
+from cyberfile.model.base import Date, Model, NonEmptyStr, Sha256, StrictStr, Text
+from cyberfile.model.vocabulary import HASH_HEX_LENGTH, HashAlgorithm, SupportLevel
+
+HexDigest = Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-f]+$")]
+
+
+class SbomSource(Model):
+    file: NonEmptyStr = Field(description="The CycloneDX file `cyberfile sbom import` read.")
+    sha256: Sha256
+
+
+class Component(Model):
+    ref: NonEmptyStr = Field(description="CycloneDX bom-ref, normally the purl.")
+    name: Text
+    group: Text | None = Field(default=None, description="Namespace (npm scope, Maven group).")
+    version: Text | None = Field(default=None, description="Component version (quote it).")
+    supplier: Text | None = None
+    purl: NonEmptyStr | None = Field(default=None, description="Package URL.")
+    hashes: dict[HashAlgorithm, HexDigest] = Field(
+        default_factory=dict, description="Digests by algorithm, lowercase hex."
+    )
+    licenses: tuple[Text, ...] = Field(default=(), description="SPDX license ids.")
+    depends_on: tuple[NonEmptyStr, ...] = Field(default=(), description="Refs of components.")
+    support: SupportLevel = Field(
+        default=SupportLevel.UNKNOWN,
+        description="actively_maintained | limited | no_longer_maintained | abandoned | unknown.",
+    )
+    end_of_support: Date | None = None
+    support_evidence: Text | None = Field(
+        default=None, description="Where the support facts came from (URL)."
+    )
+    replacement_plan: Text | None = Field(
+        default=None, description="Expected once end of support is near or past."
+    )
+    justification: Text | None = Field(
+        default=None, description="Required when support is unknown."
+    )
+
+    @model_validator(mode="after")
+    def _digest_lengths(self) -> Component:
+        for algorithm, digest in self.hashes.items():
+            expected = HASH_HEX_LENGTH[algorithm]
+            if len(digest) != expected:
+                raise ValueError(
+                    f"hashes.{algorithm.value} has {len(digest)} hex characters; "
+                    f"{algorithm.value} digests have {expected}"
+                )
+        return self
+
+
+class Sbom(Model):
+    source: SbomSource | None = Field(
+        default=None, description="Written by `cyberfile sbom import`; drift compares it."
+    )
+    components: tuple[Component, ...] = ()

@@ -1,0 +1,54 @@
+"""Diagnostics as one JSON document, stable in key order and content for CI to keep."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cyberfile import __version__
+from cyberfile.check.diagnostic import Diagnostic, Severity
+from cyberfile.report.model import Report, display_path
+
+FORMAT_VERSION = 1
+
+
+def _diagnostic(diagnostic: Diagnostic, project: str | None) -> dict[str, Any]:
+    pos = diagnostic.position
+    return {
+        "code": diagnostic.code,
+        "name": diagnostic.name,
+        "severity": diagnostic.severity.value,
+        "message": diagnostic.message,
+        "hint": diagnostic.hint,
+        "file": display_path(pos.file) if pos else None,
+        "line": pos.line if pos else None,
+        "column": pos.column if pos else None,
+        "project": project,
+    }
+
+
+def render(report: Report) -> str:
+    diagnostics = [_diagnostic(d, None) for d in report.general]
+    projects = []
+    for project in report.projects:
+        name = display_path(project.root)
+        diagnostics.extend(_diagnostic(d, name) for d in project.diagnostics)
+        projects.append(
+            {
+                "path": name,
+                "errors": sum(1 for d in project.diagnostics if d.severity is Severity.ERROR),
+                "warnings": sum(1 for d in project.diagnostics if d.severity is Severity.WARNING),
+            }
+        )
+    document = {
+        "tool": {"name": "cyberfile", "version": __version__},
+        "format_version": FORMAT_VERSION,
+        "command": report.command,
+        "projects": projects,
+        "diagnostics": diagnostics,
+        "summary": {
+            "errors": report.count(Severity.ERROR),
+            "warnings": report.count(Severity.WARNING),
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
