@@ -38,7 +38,7 @@ class Position(NamedTuple):
     column: int
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class YamlProblem(Exception):
     """Why a file could not be read as a cyberfile YAML document."""
 
