@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from cyberfile.load.project import load_project
 from cyberfile.model.base import parse_duration
 from cyberfile.model.controls import Control
 from cyberfile.model.manifest import CyberDevice, Manifest, Policy
@@ -15,7 +16,6 @@ from cyberfile.model.project import Project
 from cyberfile.model.threats import Threat
 from cyberfile.model.vocabulary import ControlCategory, RiskControl
 from cyberfile.model.vulnerabilities import Vulnerability
-from cyberfile.load.project import load_project
 
 from .conftest import EXAMPLE
 
@@ -30,7 +30,7 @@ def test_durations(text: str, days: int) -> None:
 
 @pytest.mark.parametrize("text", ["30", "0d", "1m", "P1M", "PT5H", "P", "30 d", "-3d", "1.5y"])
 def test_durations_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="duration|months"):
+    with pytest.raises(ValueError, match=r"duration|months"):
         parse_duration(text)
 
 

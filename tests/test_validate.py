@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -143,8 +142,8 @@ def test_dangling_references(
 def test_evidence_references_and_files(cli: Callable[..., Run], project: Path) -> None:
     (project / "evidence.yaml").write_text(
         "evidence:\n"
-        "  - {id: EV-OK, type: other, title: ok, performed: 2026-01-01, file: artifacts/README.md}\n"
-        "  - {id: EV-MISSING, type: other, title: m, performed: 2026-01-01, file: artifacts/x.pdf}\n"
+        "  - {id: EV-OK, type: other, title: o, performed: 2026-01-01, file: artifacts/README.md}\n"
+        "  - {id: EV-MISSING, type: other, title: m, performed: 2026-01-01, file: artifacts/x.pd}\n"
         "  - {id: EV-UP, type: other, title: u, performed: 2026-01-01, file: ../secret.txt}\n"
         "  - {id: EV-ABS, type: other, title: a, performed: 2026-01-01, file: /etc/passwd}\n"
         "  - {id: EV-LINK, type: other, title: l, performed: 2026-01-01, file: artifacts/link}\n"
@@ -152,7 +151,7 @@ def test_evidence_references_and_files(cli: Callable[..., Run], project: Path) -
         encoding="utf-8",
     )
     (project.parent / "secret.txt").write_text("outside", encoding="utf-8")
-    os.symlink(project.parent / "secret.txt", project / "artifacts" / "link")
+    (project / "artifacts" / "link").symlink_to(project.parent / "secret.txt")
     _, found = diagnostics(cli, project)
     by_line = {(d["code"], d["line"]) for d in found if d["file"].endswith("evidence.yaml")}
     assert by_line == {

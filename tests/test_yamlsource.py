@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from ruamel.yaml import YAML
 
 from cyberfile.load.yamlsource import YamlProblem, parse_document, read_document
@@ -117,11 +116,15 @@ def test_ten_thousand_deep_nesting_fails_cleanly(style: str) -> None:
 def test_binary_garbage_and_invalid_utf8(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.yaml"
     garbage.write_bytes(bytes(range(256)) * 4)
-    found = pytest.raises(YamlProblem, read_document, garbage).value
+    with pytest.raises(YamlProblem) as info:
+        read_document(garbage)
+    found = info.value
     assert found.code in ("CF100", "CF101")
     latin1 = tmp_path / "latin1.yaml"
     latin1.write_bytes(b"a: 1\ntitle: Pumpe f\xfcr Station\n")
-    found = pytest.raises(YamlProblem, read_document, latin1).value
+    with pytest.raises(YamlProblem) as info:
+        read_document(latin1)
+    found = info.value
     assert (found.code, found.position.line, found.position.column) == ("CF101", 2, 15)
 
 
