@@ -144,7 +144,7 @@ def format_markdown() -> str:
         "Schemas in `schemas/`; see [the rules](rules.md) for what `validate` checks.",
         "",
         "Values follow YAML 1.2: `on`, `yes` and `no` are text, and only `true`/`false` are "
-        "booleans. Quote versions (`\"2.10\"`) so they stay text, and quote text that starts "
+        'booleans. Quote versions (`"2.10"`) so they stay text, and quote text that starts '
         "with `?`, `:` or `-`. Anchors, aliases and tags are not part of the format. Item "
         "ids are upper-case words joined by hyphens (`THR-012`, `CTL-MTLS`) and unique "
         "across the project; components are referenced by `ref`, vulnerabilities by their "
