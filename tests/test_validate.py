@@ -329,3 +329,21 @@ def test_hostile_strings_stay_data(cli: Callable[..., Run], project: Path) -> No
     )
     code, found = diagnostics(cli, project)
     assert code == 0 and [d["code"] for d in found] == ["CF204"]
+
+
+def test_misspelt_part_file_is_reported(cli: Callable[..., Run], project: Path) -> None:
+    (project / "anomalies.yaml").rename(project / "anomaly.yaml")
+    code, found = diagnostics(cli, project)
+    unknown = only(found, "CF107")
+    assert unknown["file"].endswith("anomaly.yaml")
+    assert unknown["hint"] == "did you mean anomalies.yaml?"
+    assert code == 0  # a warning
+
+
+def test_part_file_linking_outside_is_not_read(cli: Callable[..., Run], project: Path) -> None:
+    outside = project.parent / "elsewhere.yaml"
+    outside.write_text("anomalies: []\n", encoding="utf-8")
+    (project / "anomalies.yaml").unlink()
+    (project / "anomalies.yaml").symlink_to(outside)
+    _, found = diagnostics(cli, project)
+    assert "outside the project folder" in only(found, "CF131")["message"]

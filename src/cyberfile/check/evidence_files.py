@@ -35,7 +35,7 @@ def check_evidence_files(project: Project, sources: dict[str, SourceMap]) -> Ite
         where = position(sources, "evidence", ("evidence", i, "file"))
         target = resolve_inside(project.root, item.file)
         if isinstance(target, str):
-            yield rules.EVIDENCE_PATH_OUTSIDE(where, f"{item.id}: file {item.file!r} {target}")
+            yield rules.PATH_OUTSIDE_PROJECT(where, f"{item.id}: file {item.file!r} {target}")
         elif not target.is_file():
             yield rules.EVIDENCE_FILE_MISSING(
                 where, f"{item.id}: file {item.file!r} does not exist in the project folder"

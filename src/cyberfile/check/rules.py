@@ -194,14 +194,23 @@ EVIDENCE_FILE_MISSING = _rule(
     "add the file under the project folder, or correct the path",
     "evidence:\n  - id: EV-PENTEST-2026\n    file: artifacts/pentest.pdf   # not there",
 )
-EVIDENCE_PATH_OUTSIDE = _rule(
+PATH_OUTSIDE_PROJECT = _rule(
     "CF131",
-    "evidence-path-outside",
+    "path-outside-project",
     E,
-    "An evidence file path is absolute, climbs out with `..`, or is a link that leads "
-    "outside the project folder.",
-    "keep evidence files inside the project folder, conventionally under artifacts/",
+    "A path the project names (an evidence file) or a part file is absolute, climbs out "
+    "with `..`, or is a link that leads outside the project folder.",
+    "keep files inside the project folder, conventionally under artifacts/",
     "file: ../../etc/passwd",
+)
+UNKNOWN_PART = _rule(
+    "CF107",
+    "unknown-part",
+    W,
+    "A YAML file at the top of the project is not one of the parts, so nothing in it is "
+    "read; usually a misspelt part name.",
+    "rename the file to the part it holds, or move it out of the project folder",
+    "threat.yaml   # the part is called threats.yaml",
 )
 
 # CF2xx: traceability gaps

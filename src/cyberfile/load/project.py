@@ -7,6 +7,7 @@ traceability checks still run on the rest of the project.
 
 from __future__ import annotations
 
+import difflib
 import gc
 import typing
 from collections.abc import Iterator
@@ -273,8 +274,19 @@ def _read_part(
     else:
         return None
     docs: list[Document] = []
+    real_root = root.resolve()
     for path in paths:
         result.files.append(path)
+        real = path.resolve()
+        if real_root not in real.parents:
+            result.diagnostics.append(
+                rules.PATH_OUTSIDE_PROJECT(
+                    Position(path, 1, 1),
+                    f"{path.name} is a link to {real}, outside the project folder; not read",
+                )
+            )
+            result.complete = False
+            continue
         try:
             docs.append(read_document(path))
         except YamlProblem as problem:
@@ -319,11 +331,27 @@ def _load_manifest(root: Path, result: LoadResult) -> Manifest | None:
     return Manifest.model_construct(schema_version=1, device=device, policy=policy)
 
 
+def _unknown_parts(root: Path, result: LoadResult) -> None:
+    known = {spec.name for spec in PARTS} | {MANIFEST_NAME.removesuffix(".yaml")}
+    for path in sorted([*root.glob("*.yaml"), *root.glob("*.yml")]):
+        if path.stem in known or not path.is_file():
+            continue
+        close = difflib.get_close_matches(path.stem, sorted(known), n=1, cutoff=0.6)
+        result.diagnostics.append(
+            rules.UNKNOWN_PART(
+                Position(path, 1, 1),
+                f"{path.name} is not a cyberfile part; nothing in it is read",
+                f"did you mean {close[0]}.yaml?" if close else None,
+            )
+        )
+
+
 def load_project(root: Path) -> LoadResult:
     """Load the project in folder `root` (which must hold a cyberfile.yaml)."""
     with _no_cyclic_gc():
         result = LoadResult(root=root, project=None)
         manifest = _load_manifest(root, result)
+        _unknown_parts(root, result)
         parts: dict[str, BaseModel] = {}
         for spec in PARTS:
             read = _read_part(root, spec, result)
