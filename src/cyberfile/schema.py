@@ -5,16 +5,36 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import BaseModel
+from datetime import timedelta
+from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema
+
+from cyberfile.model.base import format_duration
 from cyberfile.model.manifest import Manifest
 from cyberfile.model.project import MANIFEST_NAME, PARTS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
+class CyberfileJsonSchema(GenerateJsonSchema):
+    """Writes defaults the way users write them (durations as `30d`, not `P30D`)."""
+
+    def encode_default(self, dft: Any) -> Any:
+        if isinstance(dft, timedelta):
+            return format_duration(dft)
+        return super().encode_default(dft)
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema(
+        by_alias=True, mode="validation", schema_generator=CyberfileJsonSchema
+    )
+
+
 def _document(model: type[BaseModel], title: str, description: str) -> str:
-    schema = model.model_json_schema(by_alias=True, mode="validation")
+    schema = json_schema(model)
     document = {"$schema": DIALECT, "title": title, "description": description, **schema}
     document["title"] = title
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
