@@ -347,3 +347,21 @@ def test_part_file_linking_outside_is_not_read(cli: Callable[..., Run], project:
     (project / "anomalies.yaml").symlink_to(outside)
     _, found = diagnostics(cli, project)
     assert "outside the project folder" in only(found, "CF131")["message"]
+
+
+def test_broken_manifest_still_checks_the_parts(cli: Callable[..., Run], project: Path) -> None:
+    text = (project / "cyberfile.yaml").read_text(encoding="utf-8")
+    (project / "cyberfile.yaml").write_text(
+        text.replace("  manufacturer:", "  maker:"), encoding="utf-8"
+    )
+    edit(project / "threats.yaml", "controls: [CTL-BLE-AUTH]", "controls: [CTL-X]")
+    code, found = diagnostics(cli, project)
+    assert {"CF111", "CF112", "CF121"} <= {d["code"] for d in found}
+    assert code == 1
+
+
+def test_unreadable_manifest_exits_2(cli: Callable[..., Run], project: Path) -> None:
+    (project / "cyberfile.yaml").write_bytes(b"\xff\xfe garbage \x00")
+    code, found = diagnostics(cli, project)
+    assert code == 2
+    assert found[0]["file"].endswith("cyberfile.yaml")
