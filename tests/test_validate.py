@@ -365,3 +365,22 @@ def test_unreadable_manifest_exits_2(cli: Callable[..., Run], project: Path) -> 
     code, found = diagnostics(cli, project)
     assert code == 2
     assert found[0]["file"].endswith("cyberfile.yaml")
+
+
+HOSTILE = {
+    "alias-bomb": "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"b{i}: &b{i} [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" for i in range(30)),
+    "deep-nesting": "threats: " + "[" * 10_000 + "]" * 10_000 + "\n",
+    "python-tag": "threats: !!python/object/apply:os.system ['touch /tmp/cyberfile-pwned']\n",
+    "binary": bytes(range(256)).decode("latin-1") * 8,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_yaml_fails_cleanly(cli: Callable[..., Run], project: Path, name: str) -> None:
+    (project / "threats.yaml").write_bytes(HOSTILE[name].encode("utf-8", "surrogateescape"))
+    code, found = diagnostics(cli, project)
+    assert code == 2
+    assert found[0]["file"].endswith("threats.yaml")
+    assert found[0]["code"] in {"CF100", "CF101", "CF102"}
+    assert not Path("/tmp/cyberfile-pwned").exists()
