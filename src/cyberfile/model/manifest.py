@@ -57,6 +57,11 @@ class Device(Model):
     manufacturer: Text = Field(description="Legal manufacturer.")
     model: Text | None = Field(default=None, description="Model number.")
     version: Text = Field(description="Software version under submission (quote it).")
+    purl: Text | None = Field(
+        default=None,
+        description="Package URL naming this device in SBOM and VEX documents; default "
+        "pkg:generic/<manufacturer>/<model or name>@<version>, lower-cased with hyphens.",
+    )
     intended_use: Text | None = Field(default=None, description="Intended use statement.")
     device_class: DeviceClass | None = Field(default=None, description="I | II | III.")
     product_code: Text | None = Field(default=None, description="FDA product code, e.g. FRN.")

@@ -15,6 +15,15 @@ HexDigest = Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-f]+$")]
 class SbomSource(Model):
     file: NonEmptyStr = Field(description="The CycloneDX file `cyberfile sbom import` read.")
     sha256: Sha256
+    spec_version: Text | None = Field(default=None, description="CycloneDX version of the file.")
+    serial_number: Text | None = Field(default=None, description="serialNumber of the file.")
+    timestamp: Text | None = Field(
+        default=None, description="metadata.timestamp of the file (NTIA: timestamp)."
+    )
+    authors: tuple[Text, ...] = Field(
+        default=(), description="Authors of the SBOM data (NTIA: author), from the file."
+    )
+    tools: tuple[Text, ...] = Field(default=(), description="Tools that produced the file.")
 
 
 class Component(Model):

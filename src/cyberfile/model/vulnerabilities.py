@@ -34,6 +34,11 @@ class Remediation(Model):
     )
     fixed_in: Text | None = Field(default=None, description="Version that fixes it.")
     fixed_on: Date | None = Field(default=None, description="Date the fix was released.")
+    deployed_on: Date | None = Field(
+        default=None,
+        description="Date the fix was deployed in the field (installed base updated), "
+        "when known; used for the patch-to-deployment metric.",
+    )
 
 
 class Vulnerability(Model):
