@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cyberfile import __version__
 from cyberfile.report.model import ExitCode
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cyberfile.commands.scan import ProgressFactory
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -128,6 +135,107 @@ def schema(output: Path, check: bool) -> None:
         click.echo(f"cyberfile schema: cannot write {output}: {exc.strerror or exc}", err=True)
         raise SystemExit(int(ExitCode.UNREADABLE)) from None
     click.echo(f"{len(changed)} schema file(s) updated in {output.as_posix()}")
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    terminal = stream.isatty()
+    return Console(
+        file=stream, width=None if terminal else 120, no_color=not terminal, highlight=False
+    )
+
+
+def _progress_factory() -> ProgressFactory | None:
+    """A rich progress bar on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.progress import Progress
+
+    progress = Progress(console=_console(stderr=True), transient=True)
+    progress.start()
+
+    def start(label: str, total: int) -> Callable[[int], None]:
+        task = progress.add_task(label, total=total)
+
+        def advance(step: int) -> None:
+            progress.advance(task, step)
+            if progress.tasks[task].finished:
+                progress.stop()
+
+        return advance
+
+    return start
+
+
+def _as_of(value: str | None) -> date:
+    """--as-of DATE, else SOURCE_DATE_EPOCH, else today."""
+    if value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+    return date.today()
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--osv",
+    "osv",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Local OSV data: a folder of .json/.yaml records or an OSV all.zip export.",
+)
+@click.option(
+    "--kev",
+    "kev",
+    type=click.Path(path_type=Path),
+    help="Local copy of the CISA KEV catalog (known_exploited_vulnerabilities.json).",
+)
+@click.option("--as-of", "as_of", help="Date of the scan, YYYY-MM-DD (default: today).")
+@click.option("--dry-run", is_flag=True, help="Report what would be recorded; write nothing.")
+def scan(
+    paths: tuple[Path, ...], osv: Path, kev: Path | None, as_of: str | None, dry_run: bool
+) -> None:
+    """Match SBOM components against local OSV and CISA KEV copies.
+
+    New findings are appended to vulnerabilities.yaml as under_investigation, with the
+    date, the CVSS vector of the advisory and the KEV flag; existing assessments are
+    never changed, but a new KEV listing or a fix published since the assessment is
+    reported. The scan is recorded as a dated vulnerability_scan evidence item.
+    Exit code 1 when there are new findings or notices, 0 when nothing changed.
+
+    \b
+    Examples:
+      cyberfile scan --osv osv-pypi/ --kev known_exploited_vulnerabilities.json
+      cyberfile scan projects/pump --osv all.zip --dry-run
+    """
+    from cyberfile.commands.scan import run_scan
+    from cyberfile.commands.scan_output import print_outcome
+    from cyberfile.load.project import discover
+    from cyberfile.vulndb.osv import FeedError
+
+    day = _as_of(as_of)
+    roots, general = discover(list(paths), Path.cwd())
+    for problem in general:
+        click.echo(f"cyberfile scan: {problem.message}", err=True)
+    if not roots:
+        raise SystemExit(int(ExitCode.UNREADABLE))
+    try:
+        outcome = run_scan(roots, osv, kev, day, dry_run, _progress_factory())
+    except FeedError as exc:
+        click.echo(f"cyberfile scan: {exc}", err=True)
+        raise SystemExit(int(ExitCode.UNREADABLE)) from None
+    print_outcome(outcome, _console(), dry_run)
+    if outcome.problems or general:
+        raise SystemExit(int(ExitCode.UNREADABLE))
+    changed = any(s.new or s.notices for s in outcome.scans)
+    raise SystemExit(int(ExitCode.FINDINGS if changed else ExitCode.OK))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Comment-preserving YAML writes (ruamel.yaml round-trip), always atomic."""

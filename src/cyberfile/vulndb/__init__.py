@@ -1,0 +1,1 @@
+"""Offline vulnerability feeds (OSV, CISA KEV) and matching of SBOM components to them."""

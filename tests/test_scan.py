@@ -1,0 +1,175 @@
+"""`cyberfile scan` on real data: the example's PyPI pins against the real OSV copy."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cyberfile.load.project import load_project
+
+from .conftest import EXAMPLE, REPO, SHARED_DATA, Run, tree_digest
+
+OSV = SHARED_DATA / "osv-pypa" / "vulns"
+KEV = SHARED_DATA / "kev" / "known_exploited_vulnerabilities.json"
+EXPECTED = json.loads(
+    (REPO / "tests" / "data" / "example_expected_osv_matches.json").read_text(encoding="utf-8")
+)
+
+pytestmark = pytest.mark.skipif(not OSV.is_dir(), reason="../shared/data is not beside the repo")
+
+HEADER = "# yaml-language-server: $schema=../../schemas/vulnerabilities.schema.json\n"
+
+
+@pytest.fixture
+def pump(tmp_path: Path) -> Path:
+    """A copy of the example whose vulnerability list is empty but for one hand entry."""
+    root = tmp_path / "projects" / "pump"
+    shutil.copytree(EXAMPLE, root)
+    (root / "vulnerabilities.yaml").write_text(
+        HEADER + "# Kept by hand: the scan must not touch this comment or entry.\n"
+        "vulnerabilities:\n"
+        "  - id: CVE-2024-1086   # nf_tables\n"
+        "    components: [pkg:generic/linux@6.1.75]\n"
+        "    discovered: 2026-07-02\n"
+        "    status: affected\n"
+        "    exploitability: low\n"
+        "    severity: serious\n"
+        "    assessed: {by: J. Rivera, on: 2026-07-09}\n",
+        encoding="utf-8",
+    )
+    evidence = (root / "evidence.yaml").read_text(encoding="utf-8")
+    # the example's evidence cites the removed vulnerabilities; keep the copy valid
+    for vulnerability in load_project(EXAMPLE).project.vulnerabilities.vulnerabilities:  # type: ignore[union-attr]
+        if vulnerability.id != "CVE-2024-1086":
+            evidence = evidence.replace(f", {vulnerability.id}", "").replace(
+                f"{vulnerability.id}, ", ""
+            )
+    (root / "evidence.yaml").write_text(evidence, encoding="utf-8")
+    return root
+
+
+def scan(cli: Callable[..., Run], root: Path, *extra: str) -> Run:
+    return cli(
+        "scan", str(root), "--osv", str(OSV), "--kev", str(KEV), "--as-of", "2026-11-29", *extra
+    )
+
+
+def test_scan_finds_exactly_the_hand_verified_matches(cli: Callable[..., Run], pump: Path) -> None:
+    original = (pump / "vulnerabilities.yaml").read_text(encoding="utf-8")
+    run = scan(cli, pump)
+    assert run.code == 1, run.out + run.err  # new findings
+    assert "Traceback" not in run.out + run.err
+    project = load_project(pump).project
+    assert project is not None
+    found = {
+        (ref, frozenset((v.id, *v.aliases)))
+        for v in project.vulnerabilities.vulnerabilities
+        if v.status == "under_investigation"
+        for ref in v.components
+    }
+    expected = {
+        (ref, frozenset((m["id"], *m["aliases"])))
+        for ref, entry in EXPECTED["components"].items()
+        for m in entry["affected_by"]
+    }
+    assert found == expected
+    # nothing for the versions no advisory affects
+    clean = {ref for ref, entry in EXPECTED["components"].items() if not entry["affected_by"]}
+    assert not {ref for ref, _ in found} & clean
+    # appended, with comments and the hand entry left exactly as they were
+    text = (pump / "vulnerabilities.yaml").read_text(encoding="utf-8")
+    assert text.startswith(original)
+    assert "# cyberfile scan 2026-11-29:" in text
+    assert "discovered: 2026-11-29\n" in text
+    assert cli("validate", str(pump)).code == 0
+
+
+def test_new_findings_carry_source_cvss_and_kev_flag(cli: Callable[..., Run], pump: Path) -> None:
+    scan(cli, pump)
+    project = load_project(pump).project
+    assert project is not None
+    new = {v.id: v for v in project.vulnerabilities.vulnerabilities if v.id != "CVE-2024-1086"}
+    idna = new["CVE-2024-3651"]
+    assert idna.aliases == ("PYSEC-2024-60",)
+    assert idna.source == "osv" and idna.known_exploited is False
+    assert idna.cvss == "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"
+    assert str(idna.discovered) == "2026-11-29"
+    assert all(v.assessed is None for v in new.values())
+    evidence = {e.id: e for e in project.evidence.evidence}["EV-SCAN-20261129"]
+    assert evidence.type == "vulnerability_scan" and str(evidence.performed) == "2026-11-29"
+    assert "CISA KEV (1404 entries)" in evidence.title
+
+
+def test_existing_assessments_are_never_changed_but_kev_is_reported(
+    cli: Callable[..., Run], pump: Path
+) -> None:
+    run = scan(cli, pump)
+    assert "CVE-2024-1086: listed in CISA KEV on 2024-05-30, but known_exploited is false" in (
+        run.out
+    )
+    project = load_project(pump).project
+    assert project is not None
+    kept = next(v for v in project.vulnerabilities.vulnerabilities if v.id == "CVE-2024-1086")
+    assert kept.known_exploited is False and kept.status == "affected"
+
+
+def test_second_scan_changes_nothing(cli: Callable[..., Run], pump: Path) -> None:
+    scan(cli, pump)
+    before = tree_digest(pump)
+    run = scan(cli, pump)
+    assert tree_digest(pump) == before
+    assert "wrote" not in run.out
+
+
+def test_example_scan_finds_nothing_new(cli: Callable[..., Run], tmp_path: Path) -> None:
+    root = tmp_path / "example"
+    shutil.copytree(EXAMPLE, root)
+    run = scan(cli, root, "--dry-run")
+    assert run.code == 0, run.out
+    assert "│      37 │            27 │     6 │   0 │       0 │" in run.out
+
+
+def test_dry_run_writes_nothing(cli: Callable[..., Run], pump: Path) -> None:
+    before = tree_digest(pump)
+    run = scan(cli, pump, "--dry-run")
+    assert run.code == 1 and "dry run: nothing written" in run.out
+    assert tree_digest(pump) == before
+
+
+def test_unmatchable_components_are_listed(cli: Callable[..., Run], pump: Path) -> None:
+    run = scan(cli, pump, "--dry-run")
+    assert "27 component(s) could not be matched" in run.out
+    assert "pkg:generic/openssl@3.0.13: has purl type 'generic'" in run.out
+
+
+def test_missing_part_file_is_created_with_schema_line(cli: Callable[..., Run], pump: Path) -> None:
+    (pump / "vulnerabilities.yaml").unlink()
+    (pump / "evidence.yaml").write_text("evidence: []\n", encoding="utf-8")
+    for test in ("tests.yaml",):
+        text = (pump / test).read_text(encoding="utf-8")
+        (pump / test).write_text(
+            "\n".join(line for line in text.splitlines() if "evidence:" not in line) + "\n",
+            encoding="utf-8",
+        )
+    scan(cli, pump)
+    text = (pump / "vulnerabilities.yaml").read_text(encoding="utf-8")
+    assert text.startswith(HEADER)
+
+
+def test_feed_errors_exit_2(cli: Callable[..., Run], pump: Path, tmp_path: Path) -> None:
+    run = cli("scan", str(pump), "--osv", str(tmp_path / "nope"))
+    assert run.code == 2 and "no such file or folder" in run.err
+    run = cli("scan", str(pump), "--osv", str(OSV), "--kev", str(pump / "sbom.yaml"))
+    assert run.code == 2 and "not JSON" in run.err
+
+
+def test_scan_refuses_a_project_with_errors(cli: Callable[..., Run], pump: Path) -> None:
+    (pump / "sbom.yaml").write_text("components: [\n", encoding="utf-8")
+    before = tree_digest(pump)
+    run = scan(cli, pump)
+    assert run.code == 2 and "run `cyberfile validate`" in run.out
+    assert tree_digest(pump) == before
