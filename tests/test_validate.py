@@ -384,3 +384,18 @@ def test_hostile_yaml_fails_cleanly(cli: Callable[..., Run], project: Path, name
     assert found[0]["file"].endswith("threats.yaml")
     assert found[0]["code"] in {"CF100", "CF101", "CF102"}
     assert not Path("/tmp/cyberfile-pwned").exists()
+
+
+def test_bad_cvss_vector_has_file_and_line(cli: Callable[..., Run], project: Path) -> None:
+    (project / "vulnerabilities.yaml").write_text(
+        "vulnerabilities:\n"
+        "  - id: CVE-2024-0001\n"
+        "    discovered: 2026-01-01\n"
+        "    status: under_investigation\n"
+        "    cvss: 'CVSS:3.1/AV:N/AC:L'\n",
+        encoding="utf-8",
+    )
+    _, found = diagnostics(cli, project)
+    bad = only(found, "CF403")
+    assert (bad["line"], bad["column"]) == (5, 11)
+    assert "Missing mandatory metrics" in bad["message"]

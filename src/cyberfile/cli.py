@@ -238,6 +238,125 @@ def scan(
     raise SystemExit(int(ExitCode.FINDINGS if changed else ExitCode.OK))
 
 
+@cli.group()
+def sbom() -> None:
+    """Bring a CycloneDX SBOM into the project, or publish the project's SBOM and VEX."""
+
+
+@sbom.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("project", required=False, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+def sbom_import(file: Path, project: Path | None, dry_run: bool) -> None:
+    """Merge the CycloneDX SBOM FILE (JSON 1.2-1.6 or XML) into PROJECT's sbom.yaml.
+
+    Components are matched by purl (or bom-ref). New ones are added with
+    `support: unknown`; ones no longer in FILE are removed; a version change keeps
+    the entry and its annotations (support, end of support, justification, comments)
+    and updates the assets that list it. The file's name and sha256 are recorded
+    under `source`. An invalid FILE changes nothing.
+
+    \b
+    Examples:
+      cyberfile sbom import build/firmware.cdx.json projects/pump
+      cyberfile sbom import gateway-sbom.xml --dry-run      # inside a project folder
+    """
+    from cyberfile.commands.sbom_import import ImportProblem, import_sbom
+    from cyberfile.load.project import find_root
+    from cyberfile.sbom.cyclonedx_read import SbomReadError
+
+    root = find_root(project) if project is not None else find_root(Path())
+    if root is None:
+        where = project.as_posix() if project is not None else "the current folder"
+        click.echo(f"cyberfile sbom import: {where} is not a cyberfile project", err=True)
+        raise SystemExit(int(ExitCode.UNREADABLE))
+    try:
+        outcome = import_sbom(file, root, dry_run)
+    except (ImportProblem, SbomReadError) as exc:
+        click.echo(f"cyberfile sbom import: {exc}", err=True)
+        raise SystemExit(int(ExitCode.UNREADABLE)) from None
+    report = outcome.report
+    prefix = "would change" if dry_run else "changed"
+    click.echo(
+        f"{file.as_posix()}: CycloneDX {outcome.sbom.spec_version}, "
+        f"{len(outcome.sbom.components)} components"
+    )
+    for ref in report.added:
+        click.echo(f"  added            {ref}  (support: unknown)")
+    for old, new in report.version_changed:
+        click.echo(f"  version changed  {old} -> {new}")
+    for ref, fields in report.updated:
+        click.echo(f"  updated          {ref}  ({', '.join(fields)})")
+    for ref in report.removed:
+        click.echo(f"  removed          {ref}")
+    for note in outcome.sbom.skipped:
+        click.echo(f"  skipped          {note}")
+    for path, old, new in outcome.references_updated:
+        click.echo(f"  reference        {path.as_posix()}: {old} -> {new}")
+    click.echo(
+        f"{prefix}: {len(report.added)} added, {len(report.removed)} removed, "
+        f"{len(report.version_changed)} version changes, {len(report.updated)} updated, "
+        f"{report.unchanged} unchanged"
+        + ("" if dry_run else f"; wrote {len(outcome.written)} file(s)")
+    )
+    if report.removed or report.added:
+        click.echo(f"next: cyberfile validate {root.as_posix()}")
+
+
+@sbom.command("export")
+@click.argument("project", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Folder to write into (default: build/<project>).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    help="Document date, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else the newest date "
+    "in the project's data).",
+)
+def sbom_export(project: Path | None, output: Path | None, as_of: str | None) -> None:
+    """Write sbom.cdx.json (CycloneDX 1.6), vex.cdx.json and vex.openvex.json.
+
+    The same project and date always give byte-identical files. Support level and end
+    of support travel as `cyberfile:support:*` component properties (docs/sbom-vex.md).
+
+    \b
+    Example:
+      cyberfile sbom export projects/example-infusion-pump -o out/
+    """
+    from cyberfile.commands.sbom_export import export_documents, write_documents
+    from cyberfile.commands.scan import load_for_writing
+    from cyberfile.load.project import find_root
+
+    root = find_root(project) if project is not None else find_root(Path())
+    if root is None:
+        where = project.as_posix() if project is not None else "the current folder"
+        click.echo(f"cyberfile sbom export: {where} is not a cyberfile project", err=True)
+        raise SystemExit(int(ExitCode.UNREADABLE))
+    result, problem = load_for_writing(root)
+    if problem or result.project is None:
+        click.echo(f"cyberfile sbom export: {root.as_posix()}: {problem}", err=True)
+        raise SystemExit(int(ExitCode.UNREADABLE))
+    day = _as_of(as_of) if (as_of or os.environ.get("SOURCE_DATE_EPOCH")) else None
+    files = export_documents(result.project, day)
+    out = output or Path("build") / root.resolve().name
+    try:
+        written = write_documents(files, out)
+    except OSError as exc:
+        click.echo(f"cyberfile sbom export: cannot write {out}: {exc.strerror or exc}", err=True)
+        raise SystemExit(int(ExitCode.UNREADABLE)) from None
+    for path in written:
+        click.echo(f"wrote {path.as_posix()}")
+    if "vex.openvex.json" not in files:
+        click.echo(
+            "no vulnerabilities recorded: vex.openvex.json not written (OpenVEX needs "
+            "at least one statement)"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv`; return the exit code (tests call this)."""
     try:

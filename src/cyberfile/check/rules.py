@@ -299,6 +299,14 @@ NOT_AFFECTED_UNJUSTIFIED = _rule(
     "add a justification (e.g. code_not_reachable) and a detail",
     "status: not_affected",
 )
+INVALID_CVSS = _rule(
+    "CF403",
+    "invalid-cvss",
+    E,
+    "A vulnerability's `cvss` is not a valid CVSS 3.0, 3.1 or 4.0 vector.",
+    "copy the vector from the advisory, e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
+    'cvss: "CVSS:3.1/AV:N/AC:L"   # base metrics missing',
+)
 INVALID_PURL = _rule(
     "CF402",
     "invalid-purl",

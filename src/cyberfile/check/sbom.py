@@ -43,6 +43,16 @@ def check_sbom(project: Project, sources: dict[str, SourceMap]) -> Iterator[Diag
                 f"{component.ref}: level of support is unknown and not justified",
             )
     for i, vulnerability in enumerate(project.vulnerabilities.vulnerabilities):
+        if vulnerability.cvss is not None:
+            from cyberfile.vulndb.cvss import CvssProblem, score
+
+            try:
+                score(vulnerability.cvss)
+            except CvssProblem as exc:
+                yield rules.INVALID_CVSS(
+                    position(sources, "vulnerabilities", ("vulnerabilities", i, "cvss")),
+                    f"{vulnerability.id}: cvss is not a valid vector ({exc})",
+                )
         if (
             vulnerability.status is VulnerabilityStatus.NOT_AFFECTED
             and vulnerability.justification is None

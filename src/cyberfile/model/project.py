@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from cyberfile.model.anomalies import Anomalies
@@ -81,6 +82,20 @@ class Project:
             return None
         acceptance = self.manifest.policy.risk_acceptance
         return acceptance.is_acceptable(rating.exploitability, rating.severity)
+
+    def latest_date(self) -> date | None:
+        """The newest date the project's data records (evidence, tests, vulnerability
+        history): the reproducible default date of generated documents."""
+        days: list[date] = [e.performed for e in self.evidence.evidence]
+        days.extend(t.performed for t in self.tests.tests if t.performed)
+        for v in self.vulnerabilities.vulnerabilities:
+            days.append(v.discovered)
+            if v.assessed:
+                days.append(v.assessed.on)
+            if v.remediation:
+                r = v.remediation
+                days.extend(d for d in (r.customer_communication, r.fixed_on, r.deployed_on) if d)
+        return max(days, default=None)
 
     def risk_control(self, vulnerability: Vulnerability) -> RiskControl:
         """Controlled or uncontrolled risk of a vulnerability under this project's policy."""

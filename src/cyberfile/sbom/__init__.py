@@ -1,0 +1,1 @@
+"""Machine-readable SBOM and VEX documents of a device project (CycloneDX, OpenVEX)."""

@@ -1,0 +1,276 @@
+"""Read a CycloneDX SBOM (JSON 1.2-1.6, or XML parsed safely) with cyclonedx-python-lib."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cyberfile.model.vocabulary import HASH_HEX_LENGTH, HashAlgorithm
+
+MAX_SBOM_BYTES = 256 * 1024 * 1024
+
+_HASHES = {
+    "MD5": HashAlgorithm.MD5,
+    "SHA-1": HashAlgorithm.SHA1,
+    "SHA-256": HashAlgorithm.SHA256,
+    "SHA-384": HashAlgorithm.SHA384,
+    "SHA-512": HashAlgorithm.SHA512,
+    "SHA3-256": HashAlgorithm.SHA3_256,
+    "SHA3-384": HashAlgorithm.SHA3_384,
+    "SHA3-512": HashAlgorithm.SHA3_512,
+    "BLAKE2b-256": HashAlgorithm.BLAKE2B_256,
+    "BLAKE2b-384": HashAlgorithm.BLAKE2B_384,
+    "BLAKE2b-512": HashAlgorithm.BLAKE2B_512,
+    "BLAKE3": HashAlgorithm.BLAKE3,
+}
+"""CycloneDX hash algorithm names -> the names sbom.yaml uses."""
+
+
+class SbomReadError(Exception):
+    """The file is not a CycloneDX SBOM cyberfile can read; the message says why."""
+
+
+@dataclass(frozen=True)
+class ImportedComponent:
+    ref: str
+    name: str
+    group: str | None
+    version: str | None
+    supplier: str | None
+    purl: str | None
+    hashes: dict[str, str]
+    licenses: tuple[str, ...]
+    depends_on: tuple[str, ...]
+
+
+@dataclass
+class ImportedSbom:
+    file: Path
+    sha256: str
+    spec_version: str
+    serial_number: str | None
+    timestamp: str | None
+    authors: tuple[str, ...]
+    tools: tuple[str, ...]
+    components: list[ImportedComponent]
+    skipped: list[str] = field(default_factory=list)
+    """What was left out and why (duplicates, malformed hashes)."""
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _walk(components: Any) -> Iterator[Any]:
+    for component in sorted(components):
+        yield component
+        yield from _walk(component.components)
+
+
+def _license_texts(component: Any) -> tuple[str, ...]:
+    texts = []
+    for item in component.licenses:
+        value = (
+            getattr(item, "value", None) or getattr(item, "id", None) or getattr(item, "name", None)
+        )
+        if value:
+            texts.append(str(value))
+    return tuple(texts)
+
+
+def _supplier(component: Any) -> str | None:
+    if component.supplier is not None and component.supplier.name:
+        return _text(component.supplier.name)
+    return _text(component.publisher)
+
+
+def _hashes(component: Any, ref: str, skipped: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in component.hashes:
+        algorithm = _HASHES.get(str(getattr(item.alg, "value", item.alg)))
+        digest = str(item.content).lower()
+        if algorithm is None:
+            skipped.append(f"{ref}: hash algorithm {item.alg} is not supported; left out")
+            continue
+        if len(digest) != HASH_HEX_LENGTH[algorithm] or not all(
+            c in "0123456789abcdef" for c in digest
+        ):
+            skipped.append(f"{ref}: {algorithm.value} digest is malformed; left out")
+            continue
+        out[algorithm.value] = digest
+    return out
+
+
+def _parse_bom(raw: bytes, path: Path) -> tuple[Any, dict[str, Any]]:
+    """The library's Bom and the raw metadata (the library fills in missing timestamps and
+    serial numbers with fresh values, which would make imports non-repeatable)."""
+    from cyclonedx.model.bom import Bom
+
+    stripped = raw.lstrip()
+    if stripped.startswith(b"<"):
+        from defusedxml import ElementTree
+        from defusedxml.common import DefusedXmlException
+
+        try:
+            root = ElementTree.fromstring(raw)
+        except (DefusedXmlException, ElementTree.ParseError) as exc:
+            raise SbomReadError(f"{path}: not a safe, well-formed XML document ({exc})") from None
+        namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+        if not namespace.startswith("http://cyclonedx.org/schema/bom/"):
+            raise SbomReadError(f"{path}: XML, but not a CycloneDX BOM (namespace {namespace!r})")
+        meta = {
+            "specVersion": namespace.rsplit("/", 1)[-1],
+            "serialNumber": root.get("serialNumber"),
+        }
+        timestamp = root.find(f"{{{namespace}}}metadata/{{{namespace}}}timestamp")
+        meta["timestamp"] = timestamp.text if timestamp is not None else None
+        try:
+            return Bom.from_xml(root), meta  # type: ignore[attr-defined]
+        except Exception as exc:  # the library raises many types for bad content
+            raise SbomReadError(f"{path}: not a valid CycloneDX XML BOM ({exc})") from None
+    try:
+        document = json.loads(raw)
+    except ValueError as exc:
+        raise SbomReadError(f"{path}: not JSON or XML ({exc})") from None
+    if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
+        raise SbomReadError(f"{path}: not a CycloneDX document (bomFormat is not CycloneDX)")
+    _validate_json(raw, document, path)
+    try:
+        bom = Bom.from_json(document)  # type: ignore[attr-defined]
+    except Exception as exc:  # the library raises many types for bad content
+        raise SbomReadError(f"{path}: cannot read the CycloneDX content ({exc})") from None
+    metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
+    meta = {
+        "specVersion": document.get("specVersion"),
+        "serialNumber": document.get("serialNumber"),
+        "timestamp": metadata.get("timestamp") if metadata else None,
+    }
+    return bom, meta
+
+
+def _validate_json(raw: bytes, document: dict[str, Any], path: Path) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    version = str(document.get("specVersion"))
+    try:
+        schema = SchemaVersion.from_version(version)
+    except ValueError:
+        raise SbomReadError(
+            f"{path}: CycloneDX specVersion {version!r} is not supported (1.2 to 1.6 are)"
+        ) from None
+    if schema < SchemaVersion.V1_2:
+        raise SbomReadError(f"{path}: CycloneDX {version} is too old; 1.2 to 1.6 are supported")
+    library = JsonStrictValidator(schema)
+    error: object | None
+    try:
+        # The library checks every `format`; the IRI checks of the optional rfc3987-syntax
+        # package cost ~50 ms per URL (minutes on a large SBOM) and say nothing about
+        # whether the SBOM is usable, so they are left out. Same schema otherwise.
+        from jsonschema import FormatChecker
+
+        checker = FormatChecker()
+        for slow in ("iri", "iri-reference"):
+            checker.checkers.pop(slow, None)
+        validator = library._validator.evolve(format_checker=checker)
+        error = next(iter(validator.iter_errors(document)), None)
+    except AttributeError:  # library internals changed: use its public check
+        error = library.validate_str(raw.decode("utf-8", "replace"))
+    if error is not None:
+        detail = getattr(error, "data", error)
+        message = getattr(detail, "message", str(detail))
+        where = "/".join(str(p) for p in getattr(detail, "absolute_path", []))
+        raise SbomReadError(
+            f"{path}: invalid CycloneDX {version}: {message}" + (f" (at /{where})" if where else "")
+        )
+
+
+def read_cyclonedx(path: Path) -> ImportedSbom:
+    """Read and validate a CycloneDX SBOM file; raise SbomReadError if unusable."""
+    # Reading an older SBOM makes the library warn that 1.6 deprecates fields the file
+    # uses; that is about the file's own spec version, not something a user can act on.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _read(path)
+
+
+def _read(path: Path) -> ImportedSbom:
+    try:
+        size = path.stat().st_size
+        if size > MAX_SBOM_BYTES:
+            raise SbomReadError(f"{path}: {size} bytes is larger than cyberfile reads")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SbomReadError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    bom, meta = _parse_bom(raw, path)
+    skipped: list[str] = []
+    by_bom_ref: dict[str, str] = {}
+    components: list[ImportedComponent] = []
+    seen: set[str] = set()
+    flat = list(_walk(bom.components))
+    for component in flat:
+        purl = str(component.purl) if component.purl is not None else None
+        bom_ref = _text(component.bom_ref.value) if component.bom_ref else None
+        ref = (
+            purl
+            or bom_ref
+            or "/".join(
+                p for p in (component.group, f"{component.name}@{component.version or ''}") if p
+            )
+        )
+        if bom_ref:
+            by_bom_ref[bom_ref] = ref
+        if ref in seen:
+            skipped.append(f"{ref}: listed more than once; kept the first")
+            continue
+        seen.add(ref)
+        components.append(
+            ImportedComponent(
+                ref=ref,
+                name=str(component.name),
+                group=_text(component.group),
+                version=_text(component.version),
+                supplier=_supplier(component),
+                purl=purl,
+                hashes=_hashes(component, ref, skipped),
+                licenses=_license_texts(component),
+                depends_on=(),
+            )
+        )
+    edges: dict[str, set[str]] = {}
+    for dependency in bom.dependencies:
+        source = by_bom_ref.get(str(dependency.ref.value))
+        if source is None:
+            continue
+        targets = {by_bom_ref.get(str(d.ref.value)) for d in dependency.dependencies}
+        edges.setdefault(source, set()).update(t for t in targets if t and t != source)
+    components = [
+        ImportedComponent(**{**c.__dict__, "depends_on": tuple(sorted(edges.get(c.ref, ())))})
+        for c in components
+    ]
+    metadata = bom.metadata
+    authors = tuple(a.name for a in metadata.authors if a.name)
+    tools = tuple(
+        " ".join(p for p in (str(t.name or ""), str(t.version or "")) if p)
+        for t in [*metadata.tools.tools, *metadata.tools.components]
+        if getattr(t, "name", None)
+    )
+    return ImportedSbom(
+        file=path,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        spec_version=str(meta.get("specVersion")),
+        serial_number=_text(meta.get("serialNumber")),
+        timestamp=_text(meta.get("timestamp")),
+        authors=authors,
+        tools=tools,
+        components=components,
+        skipped=skipped,
+    )

@@ -1,0 +1,198 @@
+"""Merge an imported CycloneDX SBOM into `sbom.yaml`, keeping the team's annotations.
+
+Fields the SBOM owns (name, group, version, supplier, purl, hashes, licenses,
+depends_on) follow the imported file; fields the team owns (support, end_of_support,
+support_evidence, replacement_plan, justification, and every comment) are kept. A value
+the SBOM does not state (say, a supplier) never erases one written by hand.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packageurl import PackageURL
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from cyberfile.edit.roundtrip import ensure_list
+from cyberfile.sbom.cyclonedx_read import ImportedComponent, ImportedSbom
+
+SBOM_OWNED = ("name", "group", "version", "supplier", "purl", "hashes", "licenses", "depends_on")
+
+
+@dataclass
+class MergeReport:
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    version_changed: list[tuple[str, str]] = field(default_factory=list)
+    """(old ref, new ref)."""
+    updated: list[tuple[str, list[str]]] = field(default_factory=list)
+    """(ref, fields that changed)."""
+    unchanged: int = 0
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        return dict(self.version_changed)
+
+
+def _versionless(ref: str, purl: str | None) -> str | None:
+    text = purl or (ref if ref.startswith("pkg:") else None)
+    if text is None:
+        return None
+    try:
+        parsed = PackageURL.from_string(text)
+    except ValueError:
+        return None
+    return PackageURL(type=parsed.type, namespace=parsed.namespace, name=parsed.name).to_string()
+
+
+def _flow(items: list[str]) -> CommentedSeq:
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def _sbom_value(component: ImportedComponent, key: str) -> object:
+    value = getattr(component, key)
+    if key in ("licenses", "depends_on"):
+        return list(value)
+    if key == "hashes":
+        return dict(sorted(value.items()))
+    return value
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, CommentedMap | dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, CommentedSeq | list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _apply(entry: CommentedMap, component: ImportedComponent) -> list[str]:
+    """Set the SBOM-owned fields on an existing entry; return the names that changed."""
+    changed = []
+    if entry.get("ref") != component.ref:
+        entry["ref"] = component.ref
+        changed.append("ref")
+    for key in SBOM_OWNED:
+        value = _sbom_value(component, key)
+        if value in (None, [], {}):
+            if key == "depends_on" and entry.get(key):
+                # the SBOM states the dependency graph: an empty one is a statement
+                del entry[key]
+                changed.append(key)
+            continue
+        if _plain(entry.get(key)) == value:
+            continue
+        entry[key] = _for_yaml(value)
+        changed.append(key)
+    return changed
+
+
+def _for_yaml(value: object) -> object:
+    """Lists in flow style (`[a, b]`), mappings as round-trip mappings."""
+    if isinstance(value, list):
+        return _flow(value)
+    if isinstance(value, dict):
+        return CommentedMap(value)
+    return value
+
+
+def _new_entry(component: ImportedComponent) -> CommentedMap:
+    entry = CommentedMap()
+    entry["ref"] = component.ref
+    for key in SBOM_OWNED:
+        value = _sbom_value(component, key)
+        if value not in (None, [], {}):
+            entry[key] = _for_yaml(value)
+    entry["support"] = "unknown"
+    return entry
+
+
+def merge(document: CommentedMap, sbom: ImportedSbom, source_file: str) -> MergeReport:
+    """Merge `sbom` into the round-trip `document` of sbom.yaml, in place."""
+    report = MergeReport()
+    items = ensure_list(document, "components")
+    by_ref: dict[str, CommentedMap] = {}
+    by_purl: dict[str, CommentedMap] = {}
+    by_package: dict[str, list[CommentedMap]] = {}
+    for entry in items:
+        if not isinstance(entry, CommentedMap):
+            continue
+        ref = str(entry.get("ref", ""))
+        by_ref.setdefault(ref, entry)
+        if entry.get("purl"):
+            by_purl.setdefault(str(entry["purl"]), entry)
+        key = _versionless(ref, entry.get("purl"))
+        if key:
+            by_package.setdefault(key, []).append(entry)
+    matched: set[int] = set()
+    incoming_packages: dict[str, int] = {}
+    for component in sbom.components:
+        key = _versionless(component.ref, component.purl)
+        if key:
+            incoming_packages[key] = incoming_packages.get(key, 0) + 1
+    for component in sbom.components:
+        entry = by_ref.get(component.ref) or (
+            by_purl.get(component.purl) if component.purl else None
+        )
+        renamed_from = None
+        if entry is None or id(entry) in matched:
+            entry = None
+            key = _versionless(component.ref, component.purl)
+            candidates = [e for e in by_package.get(key or "", []) if id(e) not in matched]
+            # a version change only when the package appears once on each side
+            if key and len(candidates) == 1 and incoming_packages.get(key) == 1:
+                entry = candidates[0]
+                renamed_from = str(entry.get("ref"))
+        if entry is None:
+            entry = _new_entry(component)
+            items.append(entry)
+            matched.add(id(entry))
+            report.added.append(component.ref)
+            continue
+        matched.add(id(entry))
+        changed = _apply(entry, component)
+        if renamed_from is not None:
+            report.version_changed.append((renamed_from, component.ref))
+        elif changed:
+            report.updated.append((component.ref, changed))
+        else:
+            report.unchanged += 1
+    for index in reversed(range(len(items))):
+        entry = items[index]
+        if isinstance(entry, CommentedMap) and id(entry) not in matched:
+            report.removed.append(str(entry.get("ref")))
+            del items[index]
+    report.removed.reverse()
+    _set_source(document, sbom, source_file)
+    return report
+
+
+def _set_source(document: CommentedMap, sbom: ImportedSbom, source_file: str) -> None:
+    source = document.get("source")
+    if not isinstance(source, CommentedMap):
+        source = CommentedMap()
+        document.insert(0, "source", source)
+    values: dict[str, object] = {
+        "file": source_file,
+        "sha256": sbom.sha256,
+        "spec_version": sbom.spec_version,
+        "serial_number": sbom.serial_number,
+        "timestamp": sbom.timestamp,
+        "authors": _flow(list(sbom.authors)) if sbom.authors else None,
+        "tools": _flow(list(sbom.tools)) if sbom.tools else None,
+    }
+    for key, value in values.items():
+        if value is None:
+            source.pop(key, None)
+        elif _plain(source.get(key)) != _plain(value):
+            source[key] = value
+
+
+def relative_source(sbom_file: Path, root: Path) -> str:
+    """How sbom.yaml names the file it was imported from: relative to the project folder
+    (so the record does not depend on where the command ran)."""
+    return Path(os.path.relpath(sbom_file.resolve(), root.resolve())).as_posix()
