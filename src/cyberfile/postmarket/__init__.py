@@ -1,0 +1,1 @@
+"""Postmarket clocks and metrics derived from the vulnerability history (pure data)."""

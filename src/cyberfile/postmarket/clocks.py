@@ -1,0 +1,101 @@
+"""Who is late and by how much: triage, and the 30/60-day clocks of uncontrolled risk.
+
+The 2016 postmarket guidance expects, for a vulnerability whose risk is uncontrolled,
+communication to customers within 30 days of learning of it and a validated fix
+distributed within 60 days. The project policy sets those durations and the triage
+window; the clock starts on `discovered`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from cyberfile.model.project import Project
+from cyberfile.model.vocabulary import RiskControl, VulnerabilityStatus
+from cyberfile.model.vulnerabilities import Vulnerability
+
+
+class ClockState(StrEnum):
+    MET = "met"
+    MET_LATE = "met_late"
+    OPEN = "open"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One obligation with a due date; `met` with `met_on` when it was met (if known)."""
+
+    name: str
+    due: date
+    met: bool
+    met_on: date | None
+
+    def days_late(self, as_of: date) -> int:
+        """Days past due: when met, how late it was met; when open, how late it is now."""
+        end = self.met_on if self.met else as_of
+        if end is None:
+            return 0
+        return max(0, (end - self.due).days)
+
+    def state(self, as_of: date, warn_before: timedelta) -> ClockState:
+        if self.met:
+            return ClockState.MET_LATE if self.days_late(as_of) > 0 else ClockState.MET
+        if as_of > self.due:
+            return ClockState.OVERDUE
+        if as_of >= self.due - warn_before:
+            return ClockState.DUE_SOON
+        return ClockState.OPEN
+
+
+@dataclass(frozen=True)
+class VulnerabilityClock:
+    vulnerability: Vulnerability
+    risk: RiskControl
+    triage: Deadline
+    communicate: Deadline | None
+    """Only for uncontrolled risk."""
+    remediate: Deadline | None
+    """Only for uncontrolled risk."""
+
+    def deadlines(self) -> tuple[Deadline, ...]:
+        return tuple(d for d in (self.triage, self.communicate, self.remediate) if d)
+
+
+def _triage(vulnerability: Vulnerability, within: timedelta) -> Deadline:
+    assessed = vulnerability.assessed.on if vulnerability.assessed else None
+    met = (
+        assessed is not None or vulnerability.status is not VulnerabilityStatus.UNDER_INVESTIGATION
+    )
+    return Deadline("triage", vulnerability.discovered + within, met, assessed)
+
+
+def clock_for(project: Project, vulnerability: Vulnerability) -> VulnerabilityClock:
+    policy = project.manifest.policy
+    risk = project.risk_control(vulnerability)
+    triage = _triage(vulnerability, policy.triage_within)
+    communicate = remediate = None
+    if risk is RiskControl.UNCONTROLLED:
+        remediation = vulnerability.remediation
+        told = remediation.customer_communication if remediation else None
+        fixed_on = remediation.fixed_on if remediation else None
+        fixed = vulnerability.status is VulnerabilityStatus.FIXED or fixed_on is not None
+        start = vulnerability.discovered
+        communicate = Deadline(
+            "communicate",
+            start + policy.uncontrolled_risk.communicate_within,
+            told is not None,
+            told,
+        )
+        remediate = Deadline(
+            "remediate", start + policy.uncontrolled_risk.remediate_within, fixed, fixed_on
+        )
+    return VulnerabilityClock(vulnerability, risk, triage, communicate, remediate)
+
+
+def clocks(project: Project) -> list[VulnerabilityClock]:
+    """A clock for every vulnerability, in file order."""
+    return [clock_for(project, v) for v in project.vulnerabilities.vulnerabilities]
