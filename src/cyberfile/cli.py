@@ -357,6 +357,82 @@ def sbom_export(project: Path | None, output: Path | None, as_of: str | None) ->
         )
 
 
+@cli.command("impact")
+@click.argument("query")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def impact_command(query: str, paths: tuple[Path, ...], fmt: str) -> None:
+    """Which devices contain a component, or record a vulnerability, and how it is assessed.
+
+    QUERY is a purl (with or without version: pkg:pypi/django matches every Django) or a
+    vulnerability id or alias (CVE-…, GHSA-…, PYSEC-…). Searches every project under
+    ./projects/ unless PATHs are given. Reads only what the projects record.
+
+    \b
+    Examples:
+      cyberfile impact pkg:generic/openssl
+      cyberfile impact CVE-2024-5535 --format json
+    """
+    import json
+
+    from cyberfile.commands.impact import impact
+    from cyberfile.load.project import discover
+
+    roots, general = discover(list(paths), Path.cwd())
+    if not roots:
+        for problem in general:
+            click.echo(f"cyberfile impact: {problem.message}", err=True)
+        raise SystemExit(int(ExitCode.UNREADABLE))
+    rows, skipped = impact(roots, query)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "query": query,
+                    "results": [r.__dict__ for r in rows],
+                    "unreadable_projects": skipped,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        from rich.table import Table
+
+        if not rows:
+            click.echo(f"no project contains or records {query} ({len(roots)} searched)")
+        else:
+            table = Table(title=f"impact of {query}")
+            for column in (
+                "project",
+                "device",
+                "version",
+                "component",
+                "vulnerability",
+                "status",
+                "risk",
+            ):
+                table.add_column(column, overflow="fold")
+            for r in rows:
+                table.add_row(
+                    r.project,
+                    r.device,
+                    r.device_version,
+                    r.component or "",
+                    r.vulnerability or "",
+                    r.status or "",
+                    r.risk or "",
+                )
+            _console().print(table)
+        for root in skipped:
+            click.echo(
+                f"cyberfile impact: {root}: could not be read; run cyberfile validate", err=True
+            )
+    raise SystemExit(int(ExitCode.UNREADABLE if skipped else ExitCode.OK))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv`; return the exit code (tests call this)."""
     try:
