@@ -238,6 +238,18 @@ def scan(
     raise SystemExit(int(ExitCode.FINDINGS if changed else ExitCode.OK))
 
 
+def _one_project(project: Path | None, command: str) -> Path:
+    """The project folder a single-project command works on (default: the current one)."""
+    from cyberfile.load.project import find_root
+
+    root = find_root(project if project is not None else Path())
+    if root is None:
+        where = project.as_posix() if project is not None else "the current folder"
+        click.echo(f"cyberfile {command}: {where} is not a cyberfile project", err=True)
+        raise SystemExit(int(ExitCode.UNREADABLE))
+    return root
+
+
 @cli.group()
 def sbom() -> None:
     """Bring a CycloneDX SBOM into the project, or publish the project's SBOM and VEX."""
@@ -262,14 +274,9 @@ def sbom_import(file: Path, project: Path | None, dry_run: bool) -> None:
       cyberfile sbom import gateway-sbom.xml --dry-run      # inside a project folder
     """
     from cyberfile.commands.sbom_import import ImportProblem, import_sbom
-    from cyberfile.load.project import find_root
     from cyberfile.sbom.cyclonedx_read import SbomReadError
 
-    root = find_root(project) if project is not None else find_root(Path())
-    if root is None:
-        where = project.as_posix() if project is not None else "the current folder"
-        click.echo(f"cyberfile sbom import: {where} is not a cyberfile project", err=True)
-        raise SystemExit(int(ExitCode.UNREADABLE))
+    root = _one_project(project, "sbom import")
     try:
         outcome = import_sbom(file, root, dry_run)
     except (ImportProblem, SbomReadError) as exc:
@@ -328,14 +335,9 @@ def sbom_export(project: Path | None, output: Path | None, as_of: str | None) ->
       cyberfile sbom export projects/example-infusion-pump -o out/
     """
     from cyberfile.commands.sbom_export import export_documents, write_documents
-    from cyberfile.commands.scan import load_for_writing
-    from cyberfile.load.project import find_root
+    from cyberfile.load.project import load_for_writing
 
-    root = find_root(project) if project is not None else find_root(Path())
-    if root is None:
-        where = project.as_posix() if project is not None else "the current folder"
-        click.echo(f"cyberfile sbom export: {where} is not a cyberfile project", err=True)
-        raise SystemExit(int(ExitCode.UNREADABLE))
+    root = _one_project(project, "sbom export")
     result, problem = load_for_writing(root)
     if problem or result.project is None:
         click.echo(f"cyberfile sbom export: {root.as_posix()}: {problem}", err=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from cyberfile.commands.scan import load_for_writing
 from cyberfile.edit import roundtrip
+from cyberfile.load.project import load_for_writing
 from cyberfile.sbom.cyclonedx_read import ImportedSbom, read_cyclonedx
 from cyberfile.sbom.merge import MergeReport, merge, relative_source
 

@@ -10,9 +10,8 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from cyberfile.check.diagnostic import Severity
 from cyberfile.edit import roundtrip
-from cyberfile.load.project import LoadResult, load_project
+from cyberfile.load.project import LoadResult, load_for_writing
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import VulnerabilityStatus
 from cyberfile.model.vulnerabilities import Vulnerability
@@ -175,21 +174,6 @@ def write_scan(scan: ProjectScan, project: Project, as_of: date, feed_label: str
         items.append(entry)
         if roundtrip.save(path, data):
             scan.written.append(path)
-
-
-def load_for_writing(root: Path) -> tuple[LoadResult, str | None]:
-    """Load a project; refuse to write into one that has errors in its files."""
-    result = load_project(root)
-    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
-    if result.project is None or errors:
-        first = errors[0] if errors else None
-        where = (
-            f" (first: {first.position.file}:{first.position.line}: {first.message})"
-            if first and first.position
-            else ""
-        )
-        return result, f"{len(errors)} error(s) in the project; run `cyberfile validate`{where}"
-    return result, None
 
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]

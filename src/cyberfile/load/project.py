@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from cyberfile.check import rules
-from cyberfile.check.diagnostic import Diagnostic
+from cyberfile.check.diagnostic import Diagnostic, Severity
 from cyberfile.load.errors import convert
 from cyberfile.load.yamlsource import (
     Document,
@@ -367,3 +367,18 @@ def load_project(root: Path) -> LoadResult:
         if manifest is not None:
             result.project = Project(root=root, manifest=manifest, **parts)  # type: ignore[arg-type]
         return result
+
+
+def load_for_writing(root: Path) -> tuple[LoadResult, str | None]:
+    """Load a project; refuse to write into one that has errors in its files."""
+    result = load_project(root)
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    if result.project is None or errors:
+        first = errors[0] if errors else None
+        where = (
+            f" (first: {first.position.file}:{first.position.line}: {first.message})"
+            if first and first.position
+            else ""
+        )
+        return result, f"{len(errors)} error(s) in the project; run `cyberfile validate`{where}"
+    return result, None
