@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cyberfile import __version__
+from cyberfile.report import FORMATS
 from cyberfile.report.model import ExitCode
 
 if TYPE_CHECKING:
@@ -33,29 +34,72 @@ def cli() -> None:
     """
 
 
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Rule codes from repeated or comma-separated options; unknown codes are misuse."""
+    from cyberfile.check.selection import unknown_codes
+
+    codes = tuple(c.strip().upper() for v in values for c in v.split(",") if c.strip())
+    unknown = unknown_codes(codes)
+    if unknown:
+        raise click.BadParameter(f"unknown rule code(s): {', '.join(unknown)}; see docs/rules.md")
+    return codes
+
+
+FORMAT_CHOICE = click.Choice(list(FORMATS))
+
+
+def _report_options(func: Callable[..., None]) -> Callable[..., None]:
+    """Options shared by validate and drift."""
+    options = [
+        click.option(
+            "--format",
+            "fmt",
+            type=FORMAT_CHOICE,
+            default="text",
+            show_default=True,
+            help="text, json, sarif (code scanning) or junit (CI test reports).",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(["error", "warning"]),
+            default="error",
+            show_default=True,
+            help="Lowest severity that makes the exit code 1.",
+        ),
+        click.option(
+            "--ignore",
+            multiple=True,
+            metavar="CODE[,CODE]",
+            help="Rule codes not to report (adds to cyberfile.yaml rules.ignore).",
+        ),
+        click.option(
+            "--enable",
+            multiple=True,
+            metavar="CODE[,CODE]",
+            help="Opt-in rules to report, e.g. CF501 (never reviewed).",
+        ),
+        click.option(
+            "--color/--no-color",
+            default=None,
+            help="Colour the text output (default: when writing to a terminal).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning"]),
-    default="error",
-    show_default=True,
-    help="Lowest severity that makes the exit code 1.",
-)
-@click.option(
-    "--color/--no-color",
-    default=None,
-    help="Colour the text output (default: when writing to a terminal).",
-)
-def validate(paths: tuple[Path, ...], fmt: str, fail_on: str, color: bool | None) -> None:
+@_report_options
+def validate(
+    paths: tuple[Path, ...],
+    fmt: str,
+    fail_on: str,
+    ignore: tuple[str, ...],
+    enable: tuple[str, ...],
+    color: bool | None,
+) -> None:
     """Check projects: schema, references and traceability gaps. Never writes.
 
     With no PATH: every project under ./projects/, or the current folder if it holds
@@ -65,12 +109,57 @@ def validate(paths: tuple[Path, ...], fmt: str, fail_on: str, color: bool | None
     Examples:
       cyberfile validate
       cyberfile validate projects/example-infusion-pump
-      cyberfile validate --format json --fail-on warning projects/*
+      cyberfile validate --format sarif projects/* > cyberfile.sarif
+      cyberfile validate --fail-on warning --ignore CF205
     """
     from cyberfile.commands.validate import run_validate
 
     use_color = color if color is not None else (fmt == "text" and sys.stdout.isatty())
-    code, output = run_validate(list(paths), Path.cwd(), fmt, fail_on, use_color)
+    code, output = run_validate(
+        list(paths), Path.cwd(), fmt, fail_on, use_color, _codes(ignore), _codes(enable)
+    )
+    click.echo(output, nl=False, color=use_color)
+    raise SystemExit(int(code))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--as-of", "as_of", help="Measure against this date, YYYY-MM-DD (default: today).")
+@_report_options
+def drift(
+    paths: tuple[Path, ...],
+    as_of: str | None,
+    fmt: str,
+    fail_on: str,
+    ignore: tuple[str, ...],
+    enable: tuple[str, ...],
+    color: bool | None,
+) -> None:
+    """Which postmarket promise is overdue or about to be. Never writes.
+
+    Evidence older than the plan's cadence, changed evidence files, components past
+    end of support, vulnerabilities past triage or their 30/60-day clocks, KEV entries
+    still open, reviews made before what they reviewed changed. See docs/postmarket.md.
+
+    \b
+    Examples:
+      cyberfile drift
+      cyberfile drift --as-of 2027-01-01 projects/example-infusion-pump
+      cyberfile drift --format junit > drift-junit.xml
+    """
+    from cyberfile.commands.drift import run_drift
+
+    use_color = color if color is not None else (fmt == "text" and sys.stdout.isatty())
+    code, output = run_drift(
+        list(paths),
+        Path.cwd(),
+        _as_of(as_of),
+        fmt,
+        fail_on,
+        use_color,
+        _codes(ignore),
+        _codes(enable),
+    )
     click.echo(output, nl=False, color=use_color)
     raise SystemExit(int(code))
 
@@ -433,6 +522,49 @@ def impact_command(query: str, paths: tuple[Path, ...], fmt: str) -> None:
                 f"cyberfile impact: {root}: could not be read; run cyberfile validate", err=True
             )
     raise SystemExit(int(ExitCode.UNREADABLE if skipped else ExitCode.OK))
+
+
+@cli.command("review")
+@click.argument("idents", nargs=-1, metavar="ID...")
+@click.option("--by", "by", required=True, help="Name of the reviewer.")
+@click.option("--on", "on", help="Date of the review, YYYY-MM-DD (default: today).")
+@click.option("--all-suspect", is_flag=True, help="Also stamp every item whose review is suspect.")
+@click.option(
+    "--project",
+    "project",
+    type=click.Path(path_type=Path),
+    help="Project folder (default: the current folder).",
+)
+def review_command(
+    idents: tuple[str, ...], by: str, on: str | None, all_suspect: bool, project: Path | None
+) -> None:
+    """Stamp items as reviewed: reviewed: {by, on, fingerprint}.
+
+    The fingerprint covers the item and the items it references (a threat's targets
+    and controls, ...), so drift reports the review as suspect (CF500) once any of them
+    changes. Comments and key order are kept; the write is atomic.
+
+    \b
+    Examples:
+      cyberfile review THR-001 THR-002 --by "J. Rivera" --project projects/pump
+      cyberfile review --all-suspect --by "Risk review board" --on 2026-11-30
+    """
+    from cyberfile.commands.review import ReviewProblem, review
+
+    if not idents and not all_suspect:
+        raise click.UsageError("name the items to stamp, or use --all-suspect")
+    root = _one_project(project, "review")
+    if not by.strip():
+        raise click.BadParameter("the reviewer's name must not be empty", param_hint="--by")
+    try:
+        stamps = review(root, list(idents), by.strip(), _as_of(on), all_suspect)
+    except ReviewProblem as exc:
+        click.echo(f"cyberfile review: {exc}", err=True)
+        raise SystemExit(int(ExitCode.UNREADABLE)) from None
+    for stamp in stamps:
+        click.echo(f"reviewed {stamp.kind} {stamp.ident} ({stamp.file.as_posix()})")
+    if not stamps:
+        click.echo("nothing to stamp: no review is suspect")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

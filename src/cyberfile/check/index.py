@@ -68,6 +68,8 @@ class ProjectIndex:
     components: dict[str, Definition]
     vulnerabilities: dict[str, Definition]
     aliases: dict[str, str]
+    packages: set[str]
+    """SBOM components as purls without version: pkg:pypi/django."""
 
     def kind_of(self, ident: str) -> Kind | None:
         found = self.items.get(ident)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from packageurl import PackageURL
+
 from cyberfile.check import rules
 from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.index import Definition, Kind, ProjectIndex, definitions, position
@@ -97,13 +99,26 @@ def references(project: Project) -> Iterator[Reference]:
             {Kind.COMPONENT},
         )
     for i, vulnerability in enumerate(project.vulnerabilities.vulnerabilities):
+        base = ("vulnerabilities", i)
         yield from _refs(
             vulnerability.id,
             "vulnerabilities",
-            ("vulnerabilities", i),
+            base,
             "components",
             vulnerability.components,
             {Kind.COMPONENT},
+        )
+        yield from _refs(
+            vulnerability.id,
+            "vulnerabilities",
+            base,
+            "found_by",
+            vulnerability.found_by,
+            {Kind.TEST},
+        )
+    for i, anomaly in enumerate(project.anomalies.anomalies):
+        yield from _refs(
+            anomaly.id, "anomalies", ("anomalies", i), "found_by", anomaly.found_by, {Kind.TEST}
         )
 
 
@@ -162,7 +177,8 @@ def build_index(
         add(vulnerabilities, definition, "id")
         for alias in vulnerability.aliases:
             aliases.setdefault(alias, vulnerability.id)
-    return ProjectIndex(items, components, vulnerabilities, aliases)
+    packages = {p for p in (package_of(ref) for ref in components) if p}
+    return ProjectIndex(items, components, vulnerabilities, aliases, packages)
 
 
 def check_references(
@@ -181,6 +197,12 @@ def check_references(
         if kind is None:
             if ref.target in written_ids:
                 continue  # the item exists but is invalid; its own error says why
+            if (
+                ref.part == "vulnerabilities"
+                and ref.field == "components"
+                and (package_of(ref.target) in index.packages)
+            ):
+                continue  # an older version of a component: drift reports it (CF426)
             yield rules.DANGLING_REFERENCE(
                 where,
                 f"{ref.owner}: {ref.field} names {ref.target!r}, which is not defined "
@@ -193,6 +215,17 @@ def check_references(
                 f"{ref.owner}: {ref.field} names {ref.target!r}, which is a {kind}; "
                 f"{ref.field} must name {expected}",
             )
+
+
+def package_of(ref: str) -> str | None:
+    """A purl without its version (and qualifiers), or None when `ref` is not a purl."""
+    if not ref.startswith("pkg:"):
+        return None
+    try:
+        purl = PackageURL.from_string(ref)
+    except ValueError:
+        return None
+    return PackageURL(type=purl.type, namespace=purl.namespace, name=purl.name).to_string()
 
 
 def _suggest(target: str, index: ProjectIndex, allowed: frozenset[Kind]) -> str | None:

@@ -24,6 +24,10 @@ class Rule:
     example: str
     unreadable: bool = False
     """The input could not be read: the command exits 2."""
+    opt_in: bool = False
+    """Off unless enabled (`rules: {enable: [CODE]}` or `--enable CODE`)."""
+    drift: bool = False
+    """A date-dependent rule, run by `cyberfile drift` (measured against --as-of)."""
 
     def __call__(
         self, position: Position | None, message: str, hint: str | None = None
@@ -51,10 +55,12 @@ def _rule(
     example: str,
     *,
     unreadable: bool = False,
+    opt_in: bool = False,
+    drift: bool = False,
 ) -> Rule:
     if code in RULES:
         raise ValueError(f"rule code {code} defined twice")
-    rule = Rule(code, name, severity, summary, hint, example, unreadable)
+    rule = Rule(code, name, severity, summary, hint, example, unreadable, opt_in, drift)
     RULES[code] = rule
     return rule
 
@@ -314,4 +320,217 @@ INVALID_PURL = _rule(
     "A component's `purl` (or a `ref` written as a purl) is not a valid package URL.",
     "write it as pkg:type/namespace/name@version, e.g. pkg:pypi/django@4.2.7",
     "purl: pkg:pypi/django/4.2.7",
+)
+
+UNKNOWN_RULE_CODE = _rule(
+    "CF108",
+    "unknown-rule-code",
+    W,
+    "`rules.ignore` or `rules.enable` in cyberfile.yaml names a code that is not a rule.",
+    "see docs/rules.md for the codes",
+    "rules: {ignore: [CF999]}",
+)
+
+# CF3xx: evidence freshness (drift)
+EVIDENCE_OVERDUE = _rule(
+    "CF300",
+    "evidence-overdue",
+    E,
+    "The newest evidence of a type the postmarket plan promises (a monitoring source's "
+    "`evidence_type`, or a `periodic_testing` type) is older than the plan's `every`.",
+    "do the activity and record it as an evidence item, or change the plan's cadence",
+    "periodic_testing: [{type: penetration_test, every: 1y}]   # newest: 2024-06-30",
+    drift=True,
+)
+EVIDENCE_DUE_SOON = _rule(
+    "CF301",
+    "evidence-due-soon",
+    W,
+    "The newest evidence of a promised type will be older than `every` within "
+    "`policy.warn_before` (for cadences shorter than twice warn_before: within half the "
+    "cadence).",
+    "schedule the activity",
+    "periodic_testing: [{type: penetration_test, every: 1y}]   # due in 12 days",
+    drift=True,
+)
+EVIDENCE_NEVER = _rule(
+    "CF302",
+    "evidence-never-recorded",
+    E,
+    "The postmarket plan promises an activity of which no evidence item exists at all.",
+    "record the activity as an evidence item of that type",
+    "monitoring: [{source: OSV, kind: vulnerability_database, every: 7d, "
+    "evidence_type: vulnerability_scan}]   # no vulnerability_scan evidence",
+    drift=True,
+)
+EVIDENCE_DIGEST_MISMATCH = _rule(
+    "CF303",
+    "evidence-digest-mismatch",
+    E,
+    "An evidence file's sha256 differs from the one recorded: the file changed after it "
+    "was recorded as evidence.",
+    "restore the recorded file, or record the new file as new evidence with its sha256",
+    "sha256: 9f86d0...   # the file on disk now hashes to 2c26b4...",
+    drift=True,
+)
+EVIDENCE_DIGEST_UNRECORDED = _rule(
+    "CF304",
+    "evidence-digest-unrecorded",
+    W,
+    "An evidence item names a file but no `sha256`, so a later change to the file "
+    "cannot be detected.",
+    "add sha256: <output of sha256sum FILE>",
+    "file: artifacts/pentest-2026.pdf   # no sha256",
+    drift=True,
+)
+TEST_RETEST_OVERDUE = _rule(
+    "CF310",
+    "test-retest-overdue",
+    W,
+    "A test whose type the plan repeats (`periodic_testing`) was last performed longer "
+    "ago than the plan's cadence, or has no `performed` date.",
+    "repeat the test and update `performed`, `result` and its evidence",
+    "type: penetration   performed: 2024-08-14   # periodic_testing penetration_test every 1y",
+    drift=True,
+)
+FAILED_TEST_UNRECORDED = _rule(
+    "CF311",
+    "failed-test-unrecorded",
+    E,
+    "A failed test is recorded by no open anomaly or vulnerability (`found_by`).",
+    "record the finding as an anomaly or vulnerability with found_by: [TEST-ID]",
+    "- id: TST-FUZZ-BLE\n  result: fail   # no anomaly lists found_by: [TST-FUZZ-BLE]",
+    drift=True,
+)
+
+# CF41x-CF42x: SBOM and vulnerabilities over time (drift)
+SBOM_SOURCE_CHANGED = _rule(
+    "CF410",
+    "sbom-source-changed",
+    E,
+    "The CycloneDX file sbom.yaml was imported from is missing or no longer matches "
+    "`source.sha256`: the SBOM under configuration management is out of date.",
+    "run `cyberfile sbom import FILE` again",
+    "source: {file: ../build/sbom.cdx.json, sha256: ...}   # the build produced a new SBOM",
+    drift=True,
+)
+END_OF_SUPPORT_PASSED = _rule(
+    "CF411",
+    "end-of-support-passed",
+    E,
+    "A component's end of support has passed.",
+    "replace or upgrade the component, or document the compensating plan",
+    "end_of_support: 2026-04-07",
+    drift=True,
+)
+END_OF_SUPPORT_NEAR = _rule(
+    "CF412",
+    "end-of-support-near",
+    W,
+    "A component's end of support falls within `policy.warn_before`.",
+    "plan the replacement",
+    "end_of_support: 2026-12-15   # as of 2026-11-29",
+    drift=True,
+)
+END_OF_SUPPORT_UNPLANNED = _rule(
+    "CF413",
+    "end-of-support-unplanned",
+    W,
+    "A component's end of support is past or within `policy.warn_before` and it has no "
+    "`replacement_plan`.",
+    "write a replacement_plan",
+    "end_of_support: 2026-12-15   # and no replacement_plan",
+    drift=True,
+)
+TRIAGE_OVERDUE = _rule(
+    "CF420",
+    "triage-overdue",
+    E,
+    "A vulnerability is still `under_investigation` after `policy.triage_within`.",
+    "assess it: status, exploitability, severity, assessed: {by, on}",
+    "status: under_investigation   discovered: 2026-10-01   # triage_within 14d",
+    drift=True,
+)
+TRIAGE_DUE_SOON = _rule(
+    "CF421",
+    "triage-due-soon",
+    W,
+    "A vulnerability's triage deadline is near.",
+    "assess it before the deadline",
+    "status: under_investigation   discovered: 2026-11-25",
+    drift=True,
+)
+COMMUNICATION_OVERDUE = _rule(
+    "CF422",
+    "communication-overdue",
+    E,
+    "A vulnerability with uncontrolled risk was not communicated to customers within "
+    "`policy.uncontrolled_risk.communicate_within` (30 days) of its discovery.",
+    "notify customers and record remediation.customer_communication",
+    "exploitability: high   severity: critical   # no customer_communication after 30 days",
+    drift=True,
+)
+REMEDIATION_OVERDUE = _rule(
+    "CF423",
+    "remediation-overdue",
+    E,
+    "A vulnerability with uncontrolled risk was not fixed within "
+    "`policy.uncontrolled_risk.remediate_within` (60 days) of its discovery; without "
+    "the 30/60-day conditions, 21 CFR 806 reporting applies.",
+    "release and distribute the fix and record remediation.fixed_on, or reassess",
+    "exploitability: high   severity: critical   # not fixed after 60 days",
+    drift=True,
+)
+UNCONTROLLED_DEADLINE_NEAR = _rule(
+    "CF424",
+    "uncontrolled-deadline-near",
+    W,
+    "The communication or remediation deadline of an uncontrolled risk is near.",
+    "prepare the customer communication or the fix",
+    "exploitability: high   severity: critical   # discovered 25 days ago",
+    drift=True,
+)
+KNOWN_EXPLOITED_OPEN = _rule(
+    "CF425",
+    "known-exploited-open",
+    E,
+    "A vulnerability listed in CISA KEV (`known_exploited: true`) affects the device or "
+    "is still under investigation; FDA expects known exploited vulnerabilities designed "
+    "out.",
+    "fix it, or show it does not affect the device (status not_affected, justification)",
+    "known_exploited: true   status: affected",
+    drift=True,
+)
+ASSESSED_COMPONENT_GONE = _rule(
+    "CF426",
+    "assessed-component-gone",
+    W,
+    "A vulnerability's assessment names a component version that is no longer in the "
+    "SBOM (another version of the package is): the assessment may not hold any more.",
+    "reassess for the current version, or mark the vulnerability fixed",
+    "components: [pkg:pypi/django@4.2.15]   # the SBOM now has django 4.2.16",
+    drift=True,
+)
+
+# CF5xx: suspect reviews (drift)
+REVIEW_SUSPECT = _rule(
+    "CF500",
+    "review-suspect",
+    W,
+    "An item changed after its review, or an item it references did (a threat's target "
+    "data flow, asset or control): its `reviewed.fingerprint` no longer matches.",
+    "review the item again: cyberfile review ID --by NAME",
+    "a data flow's protocol changed; the threats that target it are suspect",
+    drift=True,
+)
+NEVER_REVIEWED = _rule(
+    "CF501",
+    "never-reviewed",
+    W,
+    "A reviewable item (threat, control, test, asset, data flow, view, vulnerability) "
+    "has no `reviewed` stamp. Opt-in: enable it in cyberfile.yaml `rules.enable`.",
+    "review it: cyberfile review ID --by NAME",
+    "- id: THR-001   # no reviewed: {by, on, fingerprint}",
+    opt_in=True,
+    drift=True,
 )

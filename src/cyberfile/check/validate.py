@@ -8,13 +8,17 @@ from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.evidence_files import check_evidence_files
 from cyberfile.check.references import build_index, check_references
 from cyberfile.check.sbom import check_sbom
+from cyberfile.check.selection import RuleSelection, selection_for
 from cyberfile.check.traceability import check_traceability
 from cyberfile.load.project import LoadResult, load_project
 
 
-def check_loaded(result: LoadResult) -> list[Diagnostic]:
-    """All diagnostics of a loaded project, sorted by file, line and column."""
-    diagnostics = list(result.diagnostics)
+def check_loaded(result: LoadResult, selection: RuleSelection | None = None) -> list[Diagnostic]:
+    """All diagnostics of a loaded project that the selection keeps, sorted by file,
+    line and column."""
+    chosen, problems = selection_for(result)
+    selection = selection or chosen
+    diagnostics = [*result.diagnostics, *problems]
     project = result.project
     if project is not None:
         index = build_index(project, result.sources, diagnostics)
@@ -23,9 +27,12 @@ def check_loaded(result: LoadResult) -> list[Diagnostic]:
             diagnostics.extend(check_traceability(project, result.sources))
         diagnostics.extend(check_evidence_files(project, result.sources))
         diagnostics.extend(check_sbom(project, result.sources))
-    return sorted(diagnostics, key=Diagnostic.sort_key)
+    return sorted((d for d in diagnostics if selection.keeps(d)), key=Diagnostic.sort_key)
 
 
-def validate(root: Path) -> tuple[LoadResult, list[Diagnostic]]:
+def validate(
+    root: Path, ignore: tuple[str, ...] = (), enable: tuple[str, ...] = ()
+) -> tuple[LoadResult, list[Diagnostic]]:
     result = load_project(root)
-    return result, check_loaded(result)
+    selection, _ = selection_for(result, ignore, enable)
+    return result, check_loaded(result, selection)

@@ -12,12 +12,18 @@ from cyberfile.report.model import ExitCode, ProjectReport, Report
 
 
 def run_validate(
-    paths: list[Path], cwd: Path, fmt: str, fail_on: str, color: bool
+    paths: list[Path],
+    cwd: Path,
+    fmt: str,
+    fail_on: str,
+    color: bool,
+    ignore: tuple[str, ...] = (),
+    enable: tuple[str, ...] = (),
 ) -> tuple[ExitCode, str]:
     roots, general = discover(paths, cwd)
     projects = []
     for root in roots:
-        _, diagnostics = validate(root)
+        _, diagnostics = validate(root, ignore, enable)
         projects.append(ProjectReport(root, diagnostics))
-    report = Report("validate", projects, general, color)
+    report = Report("validate", projects, general, color, fail_on=Severity(fail_on))
     return report.exit_code(Severity(fail_on)), renderer(fmt)(report)

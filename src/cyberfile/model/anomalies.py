@@ -19,6 +19,9 @@ class Anomaly(Model):
     rationale: Text | None = Field(
         default=None, description="Why releasing with the anomaly is acceptable."
     )
+    found_by: tuple[ItemId, ...] = Field(
+        default=(), description="Ids of the tests that found it (e.g. a failed test)."
+    )
 
 
 class Anomalies(Model):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
-from cyberfile.model.base import Date, Duration, Model, StrictBool, Text
+from cyberfile.model.base import Date, Duration, Model, StrictBool, StrictStr, Text
 from cyberfile.model.vocabulary import (
     Connectivity,
     DeviceClass,
@@ -127,9 +127,24 @@ class Policy(Model):
     risk_acceptance: RiskAcceptance = Field(default_factory=RiskAcceptance)
 
 
+RuleCode = Annotated[StrictStr, StringConstraints(pattern=r"^CF[0-9]{3}$")]
+
+
+class RuleSettings(Model):
+    """Which rules run: every rule on by default except the opt-in ones."""
+
+    ignore: tuple[RuleCode, ...] = Field(
+        default=(), description="Rule codes never reported for this project, e.g. [CF412]."
+    )
+    enable: tuple[RuleCode, ...] = Field(
+        default=(), description="Opt-in rules to turn on, e.g. [CF501] (never reviewed)."
+    )
+
+
 class Manifest(Model):
     """The project manifest, `cyberfile.yaml`."""
 
     schema_version: Literal[1] = Field(description="Version of the file format; always 1.")
     device: Device
     policy: Policy = Field(default_factory=Policy)
+    rules: RuleSettings = Field(default_factory=RuleSettings)

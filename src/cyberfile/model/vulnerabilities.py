@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from cyberfile.model.base import Date, Model, NonEmptyStr, StrictBool, Text
+from cyberfile.model.base import Date, ItemId, Model, NonEmptyStr, StrictBool, Text
 from cyberfile.model.common import Review
 from cyberfile.model.manifest import Policy
 from cyberfile.model.vocabulary import (
@@ -63,6 +63,9 @@ class Vulnerability(Model):
     exploitability: Exploitability | None = None
     severity: Severity | None = Field(default=None, description="Severity of patient harm.")
     assessed: Assessment | None = None
+    found_by: tuple[ItemId, ...] = Field(
+        default=(), description="Ids of the tests that found it (penetration test, fuzzing)."
+    )
     remediation: Remediation | None = None
     reviewed: Review | None = None
 

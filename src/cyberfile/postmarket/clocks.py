@@ -30,6 +30,7 @@ class Deadline:
     """One obligation with a due date; `met` with `met_on` when it was met (if known)."""
 
     name: str
+    start: date
     due: date
     met: bool
     met_on: date | None
@@ -42,11 +43,14 @@ class Deadline:
         return max(0, (end - self.due).days)
 
     def state(self, as_of: date, warn_before: timedelta) -> ClockState:
+        """Met (late or not), overdue, due soon, or open. "Due soon" starts warn_before
+        ahead of the deadline, but at most half-way through the window (a 14-day triage
+        would otherwise be due soon from its first day)."""
         if self.met:
             return ClockState.MET_LATE if self.days_late(as_of) > 0 else ClockState.MET
         if as_of > self.due:
             return ClockState.OVERDUE
-        if as_of >= self.due - warn_before:
+        if as_of >= self.due - min(warn_before, (self.due - self.start) / 2):
             return ClockState.DUE_SOON
         return ClockState.OPEN
 
@@ -70,7 +74,8 @@ def _triage(vulnerability: Vulnerability, within: timedelta) -> Deadline:
     met = (
         assessed is not None or vulnerability.status is not VulnerabilityStatus.UNDER_INVESTIGATION
     )
-    return Deadline("triage", vulnerability.discovered + within, met, assessed)
+    start = vulnerability.discovered
+    return Deadline("triage", start, start + within, met, assessed)
 
 
 def clock_for(project: Project, vulnerability: Vulnerability) -> VulnerabilityClock:
@@ -86,12 +91,13 @@ def clock_for(project: Project, vulnerability: Vulnerability) -> VulnerabilityCl
         start = vulnerability.discovered
         communicate = Deadline(
             "communicate",
+            start,
             start + policy.uncontrolled_risk.communicate_within,
             told is not None,
             told,
         )
         remediate = Deadline(
-            "remediate", start + policy.uncontrolled_risk.remediate_within, fixed, fixed_on
+            "remediate", start, start + policy.uncontrolled_risk.remediate_within, fixed, fixed_on
         )
     return VulnerabilityClock(vulnerability, risk, triage, communicate, remediate)
 

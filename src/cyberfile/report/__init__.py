@@ -10,6 +10,8 @@ from cyberfile.report.model import Report
 FORMATS: dict[str, str] = {
     "text": "cyberfile.report.text",
     "json": "cyberfile.report.json_format",
+    "sarif": "cyberfile.report.sarif",
+    "junit": "cyberfile.report.junit",
 }
 """Format name -> module providing `render`; modules are imported only when used."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import IntEnum
 from pathlib import Path
 
@@ -31,6 +32,9 @@ class Report:
     general: list[Diagnostic] = field(default_factory=list)
     """Diagnostics that belong to no project (e.g. a path that is not a project)."""
     color: bool = False
+    as_of: date | None = None
+    """The date drift measured against (None for validate)."""
+    fail_on: Severity = Severity.ERROR
 
     def all(self) -> list[Diagnostic]:
         return [*self.general, *(d for p in self.projects for d in p.diagnostics)]

@@ -1,0 +1,288 @@
+"""`cyberfile drift`: the postmarket promises measured against a date.
+
+Rules: evidence cadence and integrity (CF30x), test retesting and failed tests (CF31x),
+SBOM source and component support (CF41x), vulnerability clocks (CF42x), suspect and
+missing reviews (CF50x). Every date is relative to `as_of`; nothing reads the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+from cyberfile.check import rules
+from cyberfile.check.diagnostic import Diagnostic
+from cyberfile.check.evidence_files import check_evidence_files, resolve_inside
+from cyberfile.check.fingerprint import Fingerprints, reviewables
+from cyberfile.check.index import position
+from cyberfile.check.references import package_of
+from cyberfile.check.sbom import check_sbom
+from cyberfile.load.project import LoadResult
+from cyberfile.load.yamlsource import SourceMap
+from cyberfile.model.project import Project
+from cyberfile.model.vocabulary import EvidenceType, TestResult, TestType, VulnerabilityStatus
+from cyberfile.postmarket.clocks import ClockState, clocks
+
+RETEST_TYPES = {
+    TestType.PENETRATION: EvidenceType.PENETRATION_TEST,
+    TestType.FUZZ: EvidenceType.FUZZ_TEST,
+    TestType.STATIC_ANALYSIS: EvidenceType.STATIC_ANALYSIS,
+    TestType.VULNERABILITY_SCAN: EvidenceType.VULNERABILITY_SCAN,
+    TestType.SOFTWARE_COMPOSITION_ANALYSIS: EvidenceType.VULNERABILITY_SCAN,
+}
+"""Test types that a `periodic_testing` entry of the given evidence type repeats."""
+
+
+def warning_window(every: timedelta, warn_before: timedelta) -> timedelta:
+    """How long before a cadence deadline to warn: warn_before, but at most half the
+    cadence (a weekly scan would otherwise always be 'due soon')."""
+    return min(warn_before, every / 2)
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _days(delta: timedelta) -> str:
+    return f"{delta.days} day{'' if delta.days == 1 else 's'}"
+
+
+def evidence_cadence(
+    project: Project, sources: dict[str, SourceMap], as_of: date
+) -> Iterator[Diagnostic]:
+    newest: dict[EvidenceType, date] = {}
+    for item in project.evidence.evidence:
+        if item.performed <= as_of and item.performed > newest.get(item.type, date.min):
+            newest[item.type] = item.performed
+    plan = project.postmarket
+    promises = [
+        (("monitoring", i), entry.evidence_type, entry.every, f"monitoring of {entry.source}")
+        for i, entry in enumerate(plan.monitoring)
+        if entry.evidence_type is not None
+    ] + [
+        (("periodic_testing", i), entry.type, entry.every, f"periodic {entry.type.value}")
+        for i, entry in enumerate(plan.periodic_testing)
+    ]
+    warn_before = project.manifest.policy.warn_before
+    for path, kind, every, what in promises:
+        assert kind is not None
+        where = position(sources, "postmarket", path)
+        last = newest.get(kind)
+        if last is None:
+            yield rules.EVIDENCE_NEVER(
+                where,
+                f"{what}: the plan promises it every {_days(every)}, but no "
+                f"{kind.value} evidence is recorded",
+            )
+            continue
+        due = last + every
+        if as_of > due:
+            yield rules.EVIDENCE_OVERDUE(
+                where,
+                f"{what}: newest {kind.value} evidence is from {last}; the plan "
+                f"promises every {_days(every)}, so it was due {due} ({_days(as_of - due)} ago)",
+            )
+        elif as_of >= due - warning_window(every, warn_before):
+            yield rules.EVIDENCE_DUE_SOON(
+                where,
+                f"{what}: next {kind.value} due {due} (in {_days(due - as_of)}); "
+                f"newest evidence is from {last}",
+            )
+
+
+def evidence_integrity(project: Project, sources: dict[str, SourceMap]) -> Iterator[Diagnostic]:
+    for i, item in enumerate(project.evidence.evidence):
+        if item.file is None:
+            continue
+        target = resolve_inside(project.root, item.file)
+        if isinstance(target, str) or not target.is_file():
+            continue  # CF130 / CF131 say why
+        if item.sha256 is None:
+            yield rules.EVIDENCE_DIGEST_UNRECORDED(
+                position(sources, "evidence", ("evidence", i, "file")),
+                f"{item.id}: {item.file} has no recorded sha256",
+                f"add sha256: {_file_digest(target)}",
+            )
+            continue
+        actual = _file_digest(target)
+        if actual != item.sha256:
+            yield rules.EVIDENCE_DIGEST_MISMATCH(
+                position(sources, "evidence", ("evidence", i, "sha256")),
+                f"{item.id}: {item.file} has changed since it was recorded "
+                f"(sha256 now {actual[:12]}…, recorded {item.sha256[:12]}…)",
+            )
+
+
+def test_drift(
+    project: Project, sources: dict[str, SourceMap], as_of: date
+) -> Iterator[Diagnostic]:
+    cadence = {entry.type: entry.every for entry in project.postmarket.periodic_testing}
+    recorded = {t for a in project.anomalies.anomalies for t in a.found_by}
+    recorded.update(
+        t
+        for v in project.vulnerabilities.vulnerabilities
+        if v.status is not VulnerabilityStatus.NOT_AFFECTED
+        for t in v.found_by
+    )
+    for i, test in enumerate(project.tests.tests):
+        evidence_type = RETEST_TYPES.get(test.type)
+        every = cadence.get(evidence_type) if evidence_type else None
+        if every is not None:
+            if test.performed is None:
+                yield rules.TEST_RETEST_OVERDUE(
+                    position(sources, "tests", ("tests", i)),
+                    f"{test.id}: repeated every {_days(every)} by the plan, but no performed "
+                    "date is recorded",
+                )
+            elif as_of > test.performed + every:
+                yield rules.TEST_RETEST_OVERDUE(
+                    position(sources, "tests", ("tests", i, "performed")),
+                    f"{test.id}: last performed {test.performed}; the plan repeats "
+                    f"{evidence_type.value if evidence_type else ''} every {_days(every)}, "
+                    f"so it was due {test.performed + every}",
+                )
+        if test.result is TestResult.FAIL and test.id not in recorded:
+            yield rules.FAILED_TEST_UNRECORDED(
+                position(sources, "tests", ("tests", i, "result")),
+                f"{test.id} failed and no anomaly or open vulnerability records it (found_by)",
+            )
+
+
+def sbom_drift(
+    project: Project, sources: dict[str, SourceMap], as_of: date
+) -> Iterator[Diagnostic]:
+    source = project.sbom.source
+    if source is not None:
+        where = position(sources, "sbom", ("source", "sha256"))
+        target = project.root / source.file
+        if not target.is_file():
+            yield rules.SBOM_SOURCE_CHANGED(
+                position(sources, "sbom", ("source", "file")),
+                f"the SBOM was imported from {source.file}, which no longer exists",
+                "import the current SBOM: cyberfile sbom import FILE",
+            )
+        elif _file_digest(target) != source.sha256:
+            yield rules.SBOM_SOURCE_CHANGED(
+                where, f"{source.file} has changed since it was imported into sbom.yaml"
+            )
+    warn_before = project.manifest.policy.warn_before
+    for i, component in enumerate(project.sbom.components):
+        end = component.end_of_support
+        if end is None:
+            continue
+        where = position(sources, "sbom", ("components", i, "end_of_support"))
+        if end < as_of:
+            yield rules.END_OF_SUPPORT_PASSED(
+                where, f"{component.ref}: support ended {end} ({_days(as_of - end)} ago)"
+            )
+        elif end <= as_of + warn_before:
+            yield rules.END_OF_SUPPORT_NEAR(
+                where, f"{component.ref}: support ends {end} (in {_days(end - as_of)})"
+            )
+        if end <= as_of + warn_before and not component.replacement_plan:
+            yield rules.END_OF_SUPPORT_UNPLANNED(
+                position(sources, "sbom", ("components", i)),
+                f"{component.ref}: support ends {end} and no replacement_plan is recorded",
+            )
+
+
+def vulnerability_drift(
+    project: Project, sources: dict[str, SourceMap], as_of: date
+) -> Iterator[Diagnostic]:
+    warn_before = project.manifest.policy.warn_before
+    refs = {c.ref for c in project.sbom.components}
+    packages = {package_of(ref) for ref in refs}
+    for i, clock in enumerate(clocks(project)):
+        v = clock.vulnerability
+        base = ("vulnerabilities", i)
+        here = position(sources, "vulnerabilities", base)
+        triage = clock.triage.state(as_of, warn_before)
+        if triage is ClockState.OVERDUE:
+            yield rules.TRIAGE_OVERDUE(
+                position(sources, "vulnerabilities", (*base, "status")),
+                f"{v.id}: discovered {v.discovered}, still under investigation "
+                f"{_days(as_of - clock.triage.due)} after the triage deadline {clock.triage.due}",
+            )
+        elif triage is ClockState.DUE_SOON:
+            yield rules.TRIAGE_DUE_SOON(
+                position(sources, "vulnerabilities", (*base, "status")),
+                f"{v.id}: triage due {clock.triage.due} (in {_days(clock.triage.due - as_of)})",
+            )
+        for deadline, overdue in (
+            (clock.communicate, rules.COMMUNICATION_OVERDUE),
+            (clock.remediate, rules.REMEDIATION_OVERDUE),
+        ):
+            if deadline is None:
+                continue
+            state = deadline.state(as_of, warn_before)
+            if state is ClockState.OVERDUE:
+                yield overdue(
+                    here,
+                    f"{v.id}: uncontrolled risk; {deadline.name} was due {deadline.due} "
+                    f"({_days(as_of - deadline.due)} ago)",
+                )
+            elif state is ClockState.DUE_SOON:
+                yield rules.UNCONTROLLED_DEADLINE_NEAR(
+                    here,
+                    f"{v.id}: uncontrolled risk; {deadline.name} due {deadline.due} "
+                    f"(in {_days(deadline.due - as_of)})",
+                )
+        if v.known_exploited and v.status in (
+            VulnerabilityStatus.AFFECTED,
+            VulnerabilityStatus.UNDER_INVESTIGATION,
+        ):
+            yield rules.KNOWN_EXPLOITED_OPEN(
+                position(sources, "vulnerabilities", (*base, "status")),
+                f"{v.id} is in CISA KEV and its status is {v.status.value}",
+            )
+        for j, ref in enumerate(v.components):
+            if ref not in refs and package_of(ref) in packages:
+                yield rules.ASSESSED_COMPONENT_GONE(
+                    position(sources, "vulnerabilities", (*base, "components", j)),
+                    f"{v.id}: assessed for {ref}, which is no longer in the SBOM "
+                    f"(it now has another version of {package_of(ref)})",
+                )
+
+
+def review_drift(project: Project, sources: dict[str, SourceMap]) -> Iterator[Diagnostic]:
+    fingerprints = Fingerprints(project)
+    for item in reviewables(project):
+        stamp = item.item.reviewed
+        if stamp is None:
+            yield rules.NEVER_REVIEWED(
+                position(sources, item.part, item.path),
+                f"{item.kind} {item.ident} has never been reviewed",
+            )
+            continue
+        if stamp.fingerprint != fingerprints.of(item.ident, item.item):
+            yield rules.REVIEW_SUSPECT(
+                position(sources, item.part, (*item.path, "reviewed")),
+                f"{item.kind} {item.ident} changed, or something it references did, after "
+                f"its review of {stamp.on} by {stamp.by}",
+                f"review it again: cyberfile review {item.ident} --by NAME",
+            )
+
+
+def check_drift(result: LoadResult, as_of: date) -> list[Diagnostic]:
+    """Reading problems, the evidence-file and SBOM checks that drift depends on, and
+    every drift rule; unsorted and unfiltered."""
+    diagnostics = list(result.diagnostics)
+    project = result.project
+    if project is None:
+        return diagnostics
+    sources = result.sources
+    diagnostics.extend(check_evidence_files(project, sources))
+    diagnostics.extend(check_sbom(project, sources))
+    diagnostics.extend(evidence_cadence(project, sources, as_of))
+    diagnostics.extend(evidence_integrity(project, sources))
+    diagnostics.extend(test_drift(project, sources, as_of))
+    diagnostics.extend(sbom_drift(project, sources, as_of))
+    diagnostics.extend(vulnerability_drift(project, sources, as_of))
+    diagnostics.extend(review_drift(project, sources))
+    return diagnostics

@@ -1,0 +1,38 @@
+"""`cyberfile drift`: discover projects, run the drift rules as of a date, render."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from cyberfile.check.diagnostic import Diagnostic, Severity
+from cyberfile.check.drift import check_drift
+from cyberfile.check.selection import selection_for
+from cyberfile.load.project import discover, load_project
+from cyberfile.report import renderer
+from cyberfile.report.model import ExitCode, ProjectReport, Report
+
+
+def drift_diagnostics(
+    root: Path, as_of: date, ignore: tuple[str, ...] = (), enable: tuple[str, ...] = ()
+) -> list[Diagnostic]:
+    result = load_project(root)
+    selection, problems = selection_for(result, ignore, enable)
+    found = [*check_drift(result, as_of), *problems]
+    return sorted((d for d in found if selection.keeps(d)), key=Diagnostic.sort_key)
+
+
+def run_drift(
+    paths: list[Path],
+    cwd: Path,
+    as_of: date,
+    fmt: str,
+    fail_on: str,
+    color: bool,
+    ignore: tuple[str, ...] = (),
+    enable: tuple[str, ...] = (),
+) -> tuple[ExitCode, str]:
+    roots, general = discover(paths, cwd)
+    projects = [ProjectReport(r, drift_diagnostics(r, as_of, ignore, enable)) for r in roots]
+    report = Report("drift", projects, general, color, as_of=as_of, fail_on=Severity(fail_on))
+    return report.exit_code(Severity(fail_on)), renderer(fmt)(report)

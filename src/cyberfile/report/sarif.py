@@ -1,0 +1,68 @@
+"""SARIF 2.1.0, so that code scanning (GitHub, GitLab, Azure DevOps) annotates the YAML."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cyberfile import __version__
+from cyberfile.check.diagnostic import Diagnostic, Severity
+from cyberfile.report.model import Report, display_path
+from cyberfile.report.ruleset import rules_for
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
+
+
+def _result(diagnostic: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
+    text = diagnostic.message + (f" Hint: {diagnostic.hint}" if diagnostic.hint else "")
+    result: dict[str, Any] = {
+        "ruleId": diagnostic.code,
+        "level": _LEVEL[diagnostic.severity],
+        "message": {"text": text},
+    }
+    if diagnostic.code in index:
+        result["ruleIndex"] = index[diagnostic.code]
+    pos = diagnostic.position
+    if pos is not None:
+        result["locations"] = [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": display_path(pos.file)},
+                    "region": {"startLine": pos.line, "startColumn": pos.column},
+                }
+            }
+        ]
+    return result
+
+
+def render(report: Report) -> str:
+    rules = rules_for(report.command)
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    driver = {
+        "name": "cyberfile",
+        "version": __version__,
+        "informationUri": "https://github.com/cyberfile/cyberfile",
+        "rules": [
+            {
+                "id": rule.code,
+                "name": rule.name,
+                "shortDescription": {"text": rule.summary},
+                "help": {"text": f"Fix: {rule.hint}. Example:\n{rule.example}"},
+                "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+            }
+            for rule in rules
+        ],
+    }
+    document = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "automationDetails": {"id": f"cyberfile/{report.command}/"},
+                "results": [_result(d, index) for d in report.all()],
+            }
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
