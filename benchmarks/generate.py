@@ -129,6 +129,8 @@ def generate(out: Path, items: int) -> dict[str, int]:
                 f"    controls: [CTL-{t % n_controls}]",
                 "    post_mitigation: {exploitability: low, severity: critical}",
                 "    multi_patient_harm: false",
+                # a stale stamp: drift must fingerprint every threat and its references
+                "    reviewed: {by: Bench, on: 2026-07-01, fingerprint: 'sha256:" + "0" * 64 + "'}",
             ]
         (out / "threats" / f"part-{f:02d}.yaml").write_text(
             "\n".join(lines) + "\n", encoding="utf-8"
@@ -192,6 +194,13 @@ def generate(out: Path, items: int) -> dict[str, int]:
         if status != "under_investigation":
             vulns.append("    assessed: {by: Bench, on: 2026-07-09}")
     (out / "vulnerabilities.yaml").write_text("\n".join(vulns) + "\n", encoding="utf-8")
+    (out / "postmarket.yaml").write_text(
+        "monitoring:\n"
+        "  - {source: OSV, kind: vulnerability_database, every: 7d, "
+        "evidence_type: vulnerability_scan}\n"
+        "periodic_testing:\n  - {type: penetration_test, every: 1y}\n",
+        encoding="utf-8",
+    )
     return {
         "threats": n_threats,
         "controls": n_controls,
