@@ -21,9 +21,19 @@ WHEELHOUSE = REPO / ".wheelhouse"
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x",
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"})
+    subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@x",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@x",
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +52,22 @@ def hook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def _try_repo(repo: Path, hook: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--all-files",
-         "--verbose"],
-        cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(REPO),
+            hook,
+            "--all-files",
+            "--verbose",
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
     )
 
 
@@ -65,8 +88,11 @@ def test_validate_hook_passes_then_fails_on_a_broken_project(
     good = _try_repo(device_repo, "cyberfile-validate", hook_env)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "cyberfile validate" in good.stdout and "Passed" in good.stdout
-    edit(device_repo / "projects" / "pump" / "threats.yaml", "controls: [CTL-BLE-AUTH]",
-         "controls: [CTL-NOPE]")
+    edit(
+        device_repo / "projects" / "pump" / "threats.yaml",
+        "controls: [CTL-BLE-AUTH]",
+        "controls: [CTL-NOPE]",
+    )
     _git(device_repo, "add", "-A")
     bad = _try_repo(device_repo, "cyberfile-validate", hook_env)
     assert bad.returncode == 1
