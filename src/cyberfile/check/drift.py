@@ -17,11 +17,11 @@ from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.evidence_files import check_evidence_files, resolve_inside
 from cyberfile.check.fingerprint import Fingerprints, reviewables
 from cyberfile.check.index import position
-from cyberfile.check.references import package_of
 from cyberfile.check.sbom import check_sbom
 from cyberfile.load.project import LoadResult
 from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.project import Project
+from cyberfile.model.purl import package_of
 from cyberfile.model.vocabulary import EvidenceType, TestResult, TestType, VulnerabilityStatus
 from cyberfile.postmarket.clocks import ClockState, clocks
 

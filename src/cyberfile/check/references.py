@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from packageurl import PackageURL
-
 from cyberfile.check import rules
 from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.index import Definition, Kind, ProjectIndex, definitions, position
 from cyberfile.load.yamlsource import PathKey, SourceMap
 from cyberfile.model.project import Project
+from cyberfile.model.purl import package_of
 
 ANY_ITEM = frozenset(Kind)
 
@@ -215,17 +214,6 @@ def check_references(
                 f"{ref.owner}: {ref.field} names {ref.target!r}, which is a {kind}; "
                 f"{ref.field} must name {expected}",
             )
-
-
-def package_of(ref: str) -> str | None:
-    """A purl without its version (and qualifiers), or None when `ref` is not a purl."""
-    if not ref.startswith("pkg:"):
-        return None
-    try:
-        purl = PackageURL.from_string(ref)
-    except ValueError:
-        return None
-    return PackageURL(type=purl.type, namespace=purl.namespace, name=purl.name).to_string()
 
 
 def _suggest(target: str, index: ProjectIndex, allowed: frozenset[Kind]) -> str | None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from cyberfile.check.diagnostic import Diagnostic, Severity
+from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.drift import check_drift
 from cyberfile.check.selection import selection_for
-from cyberfile.load.project import discover, load_project
-from cyberfile.report import renderer
-from cyberfile.report.model import ExitCode, ProjectReport, Report
+from cyberfile.commands.validate import run_check
+from cyberfile.load.project import load_project
+from cyberfile.report.model import ExitCode
 
 
 def drift_diagnostics(
@@ -32,7 +32,13 @@ def run_drift(
     ignore: tuple[str, ...] = (),
     enable: tuple[str, ...] = (),
 ) -> tuple[ExitCode, str]:
-    roots, general = discover(paths, cwd)
-    projects = [ProjectReport(r, drift_diagnostics(r, as_of, ignore, enable)) for r in roots]
-    report = Report("drift", projects, general, color, as_of=as_of, fail_on=Severity(fail_on))
-    return report.exit_code(Severity(fail_on)), renderer(fmt)(report)
+    return run_check(
+        "drift",
+        lambda root: drift_diagnostics(root, as_of, ignore, enable),
+        paths,
+        cwd,
+        fmt,
+        fail_on,
+        color,
+        as_of,
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
-from cyberfile.check.diagnostic import Severity
+from cyberfile.check.diagnostic import Diagnostic, Severity
 from cyberfile.check.validate import validate
 from cyberfile.load.project import discover
 from cyberfile.report import renderer
@@ -20,10 +22,30 @@ def run_validate(
     ignore: tuple[str, ...] = (),
     enable: tuple[str, ...] = (),
 ) -> tuple[ExitCode, str]:
+    return run_check(
+        "validate",
+        lambda root: validate(root, ignore, enable)[1],
+        paths,
+        cwd,
+        fmt,
+        fail_on,
+        color,
+    )
+
+
+def run_check(
+    command: str,
+    check: Callable[[Path], list[Diagnostic]],
+    paths: list[Path],
+    cwd: Path,
+    fmt: str,
+    fail_on: str,
+    color: bool,
+    as_of: date | None = None,
+) -> tuple[ExitCode, str]:
+    """Discover projects, check each, render one report; the exit code it means."""
     roots, general = discover(paths, cwd)
-    projects = []
-    for root in roots:
-        _, diagnostics = validate(root, ignore, enable)
-        projects.append(ProjectReport(root, diagnostics))
-    report = Report("validate", projects, general, color, fail_on=Severity(fail_on))
-    return report.exit_code(Severity(fail_on)), renderer(fmt)(report)
+    projects = [ProjectReport(root, check(root)) for root in roots]
+    severity = Severity(fail_on)
+    report = Report(command, projects, general, color, as_of=as_of, fail_on=severity)
+    return report.exit_code(severity), renderer(fmt)(report)

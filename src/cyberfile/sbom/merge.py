@@ -12,10 +12,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packageurl import PackageURL
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from cyberfile.edit.roundtrip import ensure_list
+from cyberfile.model.purl import package_of
 from cyberfile.sbom.cyclonedx_read import ImportedComponent, ImportedSbom
 
 SBOM_OWNED = ("name", "group", "version", "supplier", "purl", "hashes", "licenses", "depends_on")
@@ -37,14 +37,7 @@ class MergeReport:
 
 
 def _versionless(ref: str, purl: str | None) -> str | None:
-    text = purl or (ref if ref.startswith("pkg:") else None)
-    if text is None:
-        return None
-    try:
-        parsed = PackageURL.from_string(text)
-    except ValueError:
-        return None
-    return PackageURL(type=parsed.type, namespace=parsed.namespace, name=parsed.name).to_string()
+    return package_of(purl or ref)
 
 
 def _flow(items: list[str]) -> CommentedSeq:
