@@ -366,3 +366,14 @@ def test_junit_output_parses(cli: Callable[..., Run], pump: Path, tmp_path: Path
     drift_rules = [r for r in RULES.values() if r.drift and not r.opt_in]
     assert all(any(n.startswith(r.code) for n in names) for r in drift_rules)
     assert suites[0].tests == len(cases)
+
+
+def test_select_reports_only_the_chosen_rules(cli: Callable[..., Run], pump: Path) -> None:
+    edit(pump / "tests.yaml", "performed: 2026-08-17", "performed: 2025-08-01")
+    _, found = drift(cli, pump, "--select", "CF310")
+    assert [d["code"] for d in found] == ["CF310"]
+    edit(pump / "cyberfile.yaml", "policy:", "rules: {select: [CF411]}\npolicy:")
+    _, found = drift(cli, pump)
+    assert {d["code"] for d in found} == {"CF411"}
+    _, found = drift(cli, pump, "--select", "CF310")  # the command line replaces it
+    assert [d["code"] for d in found] == ["CF310"]

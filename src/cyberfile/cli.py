@@ -18,6 +18,7 @@ from cyberfile.report.model import ExitCode
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from cyberfile.check.selection import RuleSelection
     from cyberfile.commands.scan import ProgressFactory
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -45,6 +46,16 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
     return codes
 
 
+def _selection(
+    select: tuple[str, ...], ignore: tuple[str, ...], enable: tuple[str, ...]
+) -> RuleSelection:
+    from cyberfile.check.selection import RuleSelection
+
+    return RuleSelection(
+        frozenset(_codes(ignore)), frozenset(_codes(enable)), frozenset(_codes(select))
+    )
+
+
 FORMAT_CHOICE = click.Choice(list(FORMATS))
 
 
@@ -65,6 +76,12 @@ def _report_options(func: Callable[..., None]) -> Callable[..., None]:
             default="error",
             show_default=True,
             help="Lowest severity that makes the exit code 1.",
+        ),
+        click.option(
+            "--select",
+            multiple=True,
+            metavar="CODE[,CODE]",
+            help="Report only these rule codes (replaces cyberfile.yaml rules.select).",
         ),
         click.option(
             "--ignore",
@@ -96,6 +113,7 @@ def validate(
     paths: tuple[Path, ...],
     fmt: str,
     fail_on: str,
+    select: tuple[str, ...],
     ignore: tuple[str, ...],
     enable: tuple[str, ...],
     color: bool | None,
@@ -116,7 +134,7 @@ def validate(
 
     use_color = color if color is not None else (fmt == "text" and sys.stdout.isatty())
     code, output = run_validate(
-        list(paths), Path.cwd(), fmt, fail_on, use_color, _codes(ignore), _codes(enable)
+        list(paths), Path.cwd(), fmt, fail_on, use_color, _selection(select, ignore, enable)
     )
     click.echo(output, nl=False, color=use_color)
     raise SystemExit(int(code))
@@ -131,6 +149,7 @@ def drift(
     as_of: str | None,
     fmt: str,
     fail_on: str,
+    select: tuple[str, ...],
     ignore: tuple[str, ...],
     enable: tuple[str, ...],
     color: bool | None,
@@ -157,8 +176,7 @@ def drift(
         fmt,
         fail_on,
         use_color,
-        _codes(ignore),
-        _codes(enable),
+        _selection(select, ignore, enable),
     )
     click.echo(output, nl=False, color=use_color)
     raise SystemExit(int(code))

@@ -16,19 +16,18 @@ from cyberfile.load.project import LoadResult
 class RuleSelection:
     ignore: frozenset[str] = frozenset()
     enable: frozenset[str] = frozenset()
+    select: frozenset[str] = frozenset()
+    """When not empty, only these codes report."""
 
     def keeps(self, diagnostic: Diagnostic) -> bool:
         if diagnostic.unreadable:
             return True
-        if diagnostic.code in self.ignore:
+        code = diagnostic.code
+        if code in self.ignore or (self.select and code not in self.select):
             return False
-        rule = rules.RULES.get(diagnostic.code)
-        return not (rule is not None and rule.opt_in and diagnostic.code not in self.enable)
-
-    def runs(self, rule: rules.Rule) -> bool:
-        if rule.code in self.ignore:
-            return False
-        return not rule.opt_in or rule.code in self.enable
+        rule = rules.RULES.get(code)
+        opted_in = code in self.enable or code in self.select
+        return not (rule is not None and rule.opt_in and not opted_in)
 
 
 def unknown_codes(codes: Iterable[str]) -> list[str]:
@@ -36,19 +35,27 @@ def unknown_codes(codes: Iterable[str]) -> list[str]:
 
 
 def selection_for(
-    result: LoadResult, ignore: Iterable[str] = (), enable: Iterable[str] = ()
+    result: LoadResult, command_line: RuleSelection | None = None
 ) -> tuple[RuleSelection, list[Diagnostic]]:
-    """The project's selection merged with the command line's; CF108 for unknown codes
-    written in cyberfile.yaml."""
+    """The project's selection merged with the command line's (a command-line select
+    replaces the project's); CF108 for unknown codes written in cyberfile.yaml."""
+    given = command_line or RuleSelection()
     problems: list[Diagnostic] = []
-    chosen_ignore, chosen_enable = set(ignore), set(enable)
+    chosen_ignore, chosen_enable = set(given.ignore), set(given.enable)
+    chosen_select = set(given.select)
     project = result.project
     if project is not None:
         settings = project.manifest.rules
         chosen_ignore.update(settings.ignore)
         chosen_enable.update(settings.enable)
+        if not chosen_select:
+            chosen_select.update(settings.select)
         source = result.sources.get("cyberfile")
-        for key, codes in (("ignore", settings.ignore), ("enable", settings.enable)):
+        for key, codes in (
+            ("ignore", settings.ignore),
+            ("enable", settings.enable),
+            ("select", settings.select),
+        ):
             for index, code in enumerate(codes):
                 if code not in rules.RULES:
                     problems.append(
@@ -57,4 +64,7 @@ def selection_for(
                             f"rules.{key} names {code}, which is not a rule",
                         )
                     )
-    return RuleSelection(frozenset(chosen_ignore), frozenset(chosen_enable)), problems
+    selection = RuleSelection(
+        frozenset(chosen_ignore), frozenset(chosen_enable), frozenset(chosen_select)
+    )
+    return selection, problems

@@ -31,8 +31,8 @@ def check_loaded(result: LoadResult, selection: RuleSelection | None = None) -> 
 
 
 def validate(
-    root: Path, ignore: tuple[str, ...] = (), enable: tuple[str, ...] = ()
+    root: Path, command_line: RuleSelection | None = None
 ) -> tuple[LoadResult, list[Diagnostic]]:
     result = load_project(root)
-    selection, _ = selection_for(result, ignore, enable)
+    selection, _ = selection_for(result, command_line)
     return result, check_loaded(result, selection)

@@ -7,17 +7,17 @@ from pathlib import Path
 
 from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.drift import check_drift
-from cyberfile.check.selection import selection_for
+from cyberfile.check.selection import RuleSelection, selection_for
 from cyberfile.commands.validate import run_check
 from cyberfile.load.project import load_project
 from cyberfile.report.model import ExitCode
 
 
 def drift_diagnostics(
-    root: Path, as_of: date, ignore: tuple[str, ...] = (), enable: tuple[str, ...] = ()
+    root: Path, as_of: date, command_line: RuleSelection | None = None
 ) -> list[Diagnostic]:
     result = load_project(root)
-    selection, problems = selection_for(result, ignore, enable)
+    selection, problems = selection_for(result, command_line)
     found = [*check_drift(result, as_of), *problems]
     return sorted((d for d in found if selection.keeps(d)), key=Diagnostic.sort_key)
 
@@ -29,12 +29,11 @@ def run_drift(
     fmt: str,
     fail_on: str,
     color: bool,
-    ignore: tuple[str, ...] = (),
-    enable: tuple[str, ...] = (),
+    command_line: RuleSelection | None = None,
 ) -> tuple[ExitCode, str]:
     return run_check(
         "drift",
-        lambda root: drift_diagnostics(root, as_of, ignore, enable),
+        lambda root: drift_diagnostics(root, as_of, command_line),
         paths,
         cwd,
         fmt,

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from cyberfile.check.diagnostic import Diagnostic, Severity
+from cyberfile.check.selection import RuleSelection
 from cyberfile.check.validate import validate
 from cyberfile.load.project import discover
 from cyberfile.report import renderer
@@ -19,12 +20,11 @@ def run_validate(
     fmt: str,
     fail_on: str,
     color: bool,
-    ignore: tuple[str, ...] = (),
-    enable: tuple[str, ...] = (),
+    command_line: RuleSelection | None = None,
 ) -> tuple[ExitCode, str]:
     return run_check(
         "validate",
-        lambda root: validate(root, ignore, enable)[1],
+        lambda root: validate(root, command_line)[1],
         paths,
         cwd,
         fmt,

@@ -139,6 +139,10 @@ class RuleSettings(Model):
     enable: tuple[RuleCode, ...] = Field(
         default=(), description="Opt-in rules to turn on, e.g. [CF501] (never reviewed)."
     )
+    select: tuple[RuleCode, ...] = Field(
+        default=(),
+        description="When given, only these codes are reported (reading errors always are).",
+    )
 
 
 class Manifest(Model):
