@@ -1,0 +1,349 @@
+"""Readiness: every element of the FDA's recommended documentation (premarket guidance
+Appendix 4) and of section 524B, marked present, partial or missing, with the reason and
+where in the project to fix it. Missing data is shown as a gap, never filled in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from cyberfile.model.project import Project
+from cyberfile.model.vocabulary import (
+    ControlCategory,
+    LabelingTopic,
+    LifecyclePhase,
+    SupportLevel,
+    TestResult,
+    TestType,
+    ViewType,
+    VulnerabilityStatus,
+)
+
+
+class Status(StrEnum):
+    PRESENT = "present"
+    PARTIAL = "partial"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class ReadinessItem:
+    key: str
+    element: str
+    section: str
+    document: str
+    """Slug of the document that answers it."""
+    status: Status
+    reasons: tuple[str, ...]
+    fix: str
+    """Where in the project to add what is missing."""
+
+
+@dataclass
+class _Finding:
+    reasons: list[str] = field(default_factory=list)
+    empty: bool = False
+
+    def status(self) -> Status:
+        if self.empty:
+            return Status.MISSING
+        return Status.PARTIAL if self.reasons else Status.PRESENT
+
+
+def _few(items: list[str], limit: int = 5) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _threat_model(p: Project) -> _Finding:
+    f = _Finding(empty=not p.threats.threats)
+    tm = p.threats
+    if tm.methodology is None:
+        f.reasons.append("no methodology")
+    elif not tm.methodology.rationale:
+        f.reasons.append("the methodology has no rationale")
+    if not tm.assumptions:
+        f.reasons.append("no assumptions stated")
+    phases = {t.lifecycle_phase for t in tm.threats}
+    lacking = [ph.value for ph in LifecyclePhase if ph not in phases]
+    if lacking and tm.threats:
+        f.reasons.append(f"no threat covers lifecycle phase(s) {_few(lacking)}")
+    uncontrolled = [t.id for t in tm.threats if not t.controls]
+    if uncontrolled:
+        f.reasons.append(f"threats without controls: {_few(uncontrolled)}")
+    return f
+
+
+def _risk_assessment(p: Project) -> _Finding:
+    threats = p.threats.threats
+    f = _Finding(empty=not threats)
+    unrated = [t.id for t in threats if t.pre_mitigation is None or t.post_mitigation is None]
+    if unrated:
+        f.reasons.append(f"threats without pre- and post-mitigation ratings: {_few(unrated)}")
+    unjustified = [t.id for t in threats
+                   if p.residual_risk_acceptable(t) is False and not t.residual_risk_rationale]
+    if unjustified:
+        f.reasons.append(f"unacceptable residual risk without rationale: {_few(unjustified)}")
+    return f
+
+
+def _sbom(p: Project) -> _Finding:
+    components = p.sbom.components
+    f = _Finding(empty=not components)
+    for attribute, label in (("supplier", "supplier"), ("version", "version"),
+                             ("purl", "unique identifier (purl)")):
+        lacking = [c.ref for c in components if not getattr(c, attribute)]
+        if lacking:
+            f.reasons.append(f"{len(lacking)} component(s) without {label}: {_few(lacking, 3)}")
+    return f
+
+
+def _support(p: Project) -> _Finding:
+    components = p.sbom.components
+    f = _Finding(empty=not components)
+    unknown = [c.ref for c in components
+               if c.support is SupportLevel.UNKNOWN and not c.justification]
+    if unknown:
+        f.reasons.append(f"level of support unknown and unjustified: {_few(unknown, 3)}")
+    no_end = [c.ref for c in components if c.end_of_support is None and not c.justification
+              and c.support is not SupportLevel.ACTIVELY_MAINTAINED]
+    if no_end:
+        f.reasons.append(f"no end of support or justification: {_few(no_end, 3)}")
+    return f
+
+
+def _vulnerabilities(p: Project) -> _Finding:
+    f = _Finding(empty=not p.sbom.components)
+    items = p.vulnerabilities.vulnerabilities
+    pending = [v.id for v in items if v.status is VulnerabilityStatus.UNDER_INVESTIGATION]
+    if pending:
+        f.reasons.append(f"still under investigation: {_few(pending)}")
+    unrated = [v.id for v in items if v.status is not VulnerabilityStatus.UNDER_INVESTIGATION
+               and (v.exploitability is None or v.severity is None or v.assessed is None)]
+    if unrated:
+        f.reasons.append(f"assessments without exploitability, severity or assessor: "
+                         f"{_few(unrated)}")
+    return f
+
+
+def _anomalies(p: Project) -> _Finding:
+    f = _Finding()
+    vague = [a.id for a in p.anomalies.anomalies if not a.security_impact or not a.rationale]
+    if vague:
+        f.reasons.append(f"anomalies without security impact or rationale: {_few(vague)}")
+    return f
+
+
+def _traceability(p: Project) -> _Finding:
+    f = _Finding(empty=not p.threats.threats)
+    verified = {r for t in p.tests.tests for r in t.verifies}
+    no_req = [c.id for c in p.controls.controls if not c.requirements]
+    unverified = [r.id for c in p.controls.controls for r in c.requirements
+                  if r.id not in verified and c.id not in verified]
+    if no_req:
+        f.reasons.append(f"controls without requirements: {_few(no_req)}")
+    if unverified:
+        f.reasons.append(f"requirements no test verifies: {_few(unverified)}")
+    return f
+
+
+def _metrics(p: Project) -> _Finding:
+    f = _Finding()
+    fixed = [v for v in p.vulnerabilities.vulnerabilities if v.status is VulnerabilityStatus.FIXED]
+    undated = [v.id for v in fixed if v.remediation is None or v.remediation.fixed_on is None]
+    if undated:
+        f.reasons.append(f"fixed vulnerabilities without fixed_on date: {_few(undated)}")
+    return f
+
+
+def _controls(p: Project) -> _Finding:
+    f = _Finding(empty=not p.controls.controls)
+    covered = {c.category for c in p.controls.controls if c.requirements}
+    lacking = [c.value for c in ControlCategory if c not in covered]
+    if lacking and p.controls.controls:
+        f.reasons.append(f"no control with requirements in: {_few(lacking, 8)}")
+    no_criteria = [r.id for c in p.controls.controls for r in c.requirements
+                   if not r.acceptance_criteria]
+    if no_criteria:
+        f.reasons.append(f"requirements without acceptance criteria: {_few(no_criteria)}")
+    return f
+
+
+def _views(p: Project) -> _Finding:
+    arch = p.architecture
+    f = _Finding(empty=not arch.views and not arch.omitted_views)
+    present = {v.type for v in arch.views}
+    lacking = [t.value for t in ViewType if t not in present and t not in arch.omitted_views]
+    if lacking:
+        f.reasons.append(f"view type(s) neither present nor explained: {_few(lacking)}")
+    thin = [v.id for v in arch.views if not v.description or not v.elements]
+    if thin:
+        f.reasons.append(f"views without explanatory text or elements: {_few(thin)}")
+    details = ("protocol", "authentication", "encryption")
+    incomplete = [d.id for d in arch.data_flows
+                  if not d.carries or any(getattr(d, k) is None for k in details)]
+    if incomplete:
+        f.reasons.append(f"data flows lacking Appendix 2 details (carries, protocol, "
+                         f"authentication, encryption): {_few(incomplete)}")
+    return f
+
+
+_VULNERABILITY_TESTING = {
+    TestType.FUZZ, TestType.ROBUSTNESS, TestType.ABUSE_CASE, TestType.ATTACK_SURFACE_ANALYSIS,
+    TestType.VULNERABILITY_SCAN, TestType.SOFTWARE_COMPOSITION_ANALYSIS,
+    TestType.STATIC_ANALYSIS, TestType.DYNAMIC_ANALYSIS,
+}
+
+
+def _testing(p: Project) -> _Finding:
+    tests = p.tests.tests
+    f = _Finding(empty=not tests)
+    types = {t.type for t in tests}
+    for wanted, label in ((TestType.SECURITY_REQUIREMENT, "security requirements testing"),
+                          (TestType.THREAT_MITIGATION, "threat mitigation testing"),
+                          (TestType.PENETRATION, "penetration testing")):
+        if tests and wanted not in types:
+            f.reasons.append(f"no {label}")
+    if tests and not types & _VULNERABILITY_TESTING:
+        f.reasons.append("no vulnerability testing (fuzzing, scanning, analysis)")
+    open_ = [t.id for t in tests if t.result is not TestResult.PASS]
+    if open_:
+        f.reasons.append(f"tests not passed: {_few(open_)}")
+    no_tool = [t.id for t in tests if t.tool is None or t.tool.version is None]
+    if no_tool:
+        f.reasons.append(f"tests without tool name and version: {_few(no_tool)}")
+    pen = [t for t in tests if t.type is TestType.PENETRATION]
+    if pen and not any(t.performer and t.performer.independent for t in pen):
+        f.reasons.append("no independent penetration test")
+    return f
+
+
+def _labeling(p: Project) -> _Finding:
+    topics = {e.topic for e in p.labeling.labeling}
+    f = _Finding(empty=not topics)
+    lacking = [t.value for t in LabelingTopic if t not in topics]
+    if lacking and topics:
+        f.reasons.append(f"missing topics: {_few(lacking, 14)}")
+    return f
+
+
+def _plan(p: Project) -> _Finding:
+    plan = p.postmarket
+    f = _Finding(empty=not (plan.personnel or plan.monitoring or plan.cvd or plan.patching))
+    checks = [
+        (plan.personnel, "no personnel"),
+        (plan.monitoring, "no monitoring sources"),
+        (plan.periodic_testing, "no periodic security testing"),
+        (plan.cvd, "no coordinated vulnerability disclosure"),
+        (plan.patching and plan.patching.update_process, "no update process"),
+        (plan.patching and plan.patching.delivery_rate, "no patching capability (delivery rate)"),
+        (plan.communication, "no description of how remediations are communicated"),
+        (any(m.kind.value == "exploited_catalog" for m in plan.monitoring),
+         "KEV (exploited catalog) monitoring not planned"),
+    ]
+    f.reasons.extend(reason for ok, reason in checks if not ok)
+    return f
+
+
+def _cyber_device(p: Project) -> _Finding:
+    answers = p.manifest.device.cyber_device
+    f = _Finding()
+    values = (answers.validated_software, answers.internet_connectable,
+              answers.vulnerable_characteristics)
+    if any(v is None for v in values):
+        f.reasons.append("not all three 524B(c) conditions are answered")
+    if not answers.rationale:
+        f.reasons.append("no rationale")
+    f.empty = all(v is None for v in values)
+    return f
+
+
+def _cvd_plan(p: Project) -> _Finding:
+    cvd = p.postmarket.cvd
+    f = _Finding(empty=cvd is None or not p.postmarket.monitoring)
+    if cvd is not None and not cvd.policy_url:
+        f.reasons.append("no published CVD policy (policy_url)")
+    if cvd is not None and not cvd.contact:
+        f.reasons.append("no CVD contact")
+    return f
+
+
+def _updates(p: Project) -> _Finding:
+    patching = p.postmarket.patching
+    f = _Finding(empty=patching is None)
+    if patching is not None:
+        if patching.regular_cycle is None:
+            f.reasons.append("no regular update cycle")
+        if not patching.regular_cycle_rationale:
+            f.reasons.append("the regular cycle is not justified")
+        if not patching.out_of_cycle:
+            f.reasons.append("no out-of-cycle process for critical vulnerabilities")
+    return f
+
+
+def _sbom_524b(p: Project) -> _Finding:
+    return _Finding(empty=not p.sbom.components)
+
+
+Check = Callable[[Project], _Finding]
+
+CHECKLIST: tuple[tuple[str, str, str, str, Check, str], ...] = (
+    ("threat-model", "Threat model", "§V.A.1", "threat-model", _threat_model,
+     "threats.yaml: methodology, assumptions, threats with controls"),
+    ("risk-assessment", "Cybersecurity risk assessment", "§V.A.2",
+     "cybersecurity-risk-assessment", _risk_assessment,
+     "threats.yaml: pre_mitigation, post_mitigation, residual_risk_rationale"),
+    ("sbom", "Software bill of materials", "§V.A.4", "sbom", _sbom,
+     "sbom.yaml: supplier, version, purl of each component (cyberfile sbom import)"),
+    ("software-support", "Software level of support and end of support", "§V.A.4", "sbom",
+     _support, "sbom.yaml: support, end_of_support, justification"),
+    ("vulnerability-assessment", "Vulnerability assessment", "§V.A.4",
+     "vulnerability-assessment", _vulnerabilities,
+     "vulnerabilities.yaml: status, exploitability, severity, assessed (cyberfile scan)"),
+    ("anomalies", "Unresolved anomalies assessment", "§V.A.5", "unresolved-anomalies",
+     _anomalies, "anomalies.yaml: security_impact and rationale of each anomaly"),
+    ("traceability", "Traceability", "§V.A", "traceability-matrix", _traceability,
+     "controls.yaml requirements and tests.yaml verifies"),
+    ("metrics", "Measures and metrics", "§V.A.6", "metrics", _metrics,
+     "vulnerabilities.yaml: remediation.fixed_on and deployed_on"),
+    ("controls", "Security requirements per Appendix 1 category", "§V.B.1",
+     "security-controls", _controls, "controls.yaml: a control with requirements per category"),
+    ("views", "Architecture views", "§V.B.2, Appendix 2", "security-architecture", _views,
+     "architecture.yaml: views, omitted_views, data flow details"),
+    ("testing", "Cybersecurity testing", "§V.C", "cybersecurity-testing", _testing,
+     "tests.yaml: types, results, tools, performers"),
+    ("labeling", "Labeling", "§VI.A", "labeling", _labeling, "labeling.yaml: all 14 topics"),
+    ("management-plan", "Cybersecurity management plan", "§VI.B",
+     "cybersecurity-management-plan", _plan, "postmarket.yaml"),
+    ("524b-determination", "Cyber device determination", "FD&C Act 524B(c)",
+     "cybersecurity-summary", _cyber_device, "cyberfile.yaml: device.cyber_device"),
+    ("524b-plan", "Plan to monitor and address postmarket vulnerabilities, incl. CVD",
+     "FD&C Act 524B(b)(1)", "cybersecurity-management-plan", _cvd_plan,
+     "postmarket.yaml: monitoring, cvd"),
+    ("524b-updates", "Updates on a justified regular cycle and out of cycle",
+     "FD&C Act 524B(b)(2)", "cybersecurity-management-plan", _updates,
+     "postmarket.yaml: patching"),
+    ("524b-sbom", "Software bill of materials", "FD&C Act 524B(b)(3)", "sbom", _sbom_524b,
+     "sbom.yaml"),
+)
+
+
+def readiness(project: Project) -> list[ReadinessItem]:
+    items = []
+    for key, element, section, document, check, fix in CHECKLIST:
+        finding = check(project)
+        status = finding.status()
+        reasons = tuple(finding.reasons) if status is not Status.MISSING else (
+            tuple(finding.reasons) or ("nothing recorded",))
+        items.append(ReadinessItem(key, element, section, document, status, reasons, fix))
+    return items
+
+
+def score(items: list[ReadinessItem]) -> float:
+    """Percentage: present counts 1, partial 0.5, missing 0."""
+    if not items:
+        return 0.0
+    points = sum(1.0 if i.status is Status.PRESENT else 0.5 if i.status is Status.PARTIAL
+                 else 0.0 for i in items)
+    return round(100 * points / len(items), 1)

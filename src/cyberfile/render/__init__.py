@@ -1,0 +1,1 @@
+"""Rendering: Jinja environment, submission documents, diagrams, site and PDFs."""

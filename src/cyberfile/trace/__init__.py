@@ -1,0 +1,1 @@
+"""The traceability graph: threat -> control -> requirement -> test -> evidence."""
