@@ -585,6 +585,74 @@ def review_command(
         click.echo("nothing to stamp: no review is suspect")
 
 
+@cli.command("build")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder that receives <project>/ for each project.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    help="Document date, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else the newest "
+    "date in the project's data).",
+)
+@click.option(
+    "--pdf/--no-pdf",
+    default=None,
+    help="Write PDFs (default: cyberfile.yaml documents.pdf, which is true).",
+)
+@click.option(
+    "--site/--no-site",
+    default=True,
+    show_default=True,
+    help="Build the audit site with mkdocs-material.",
+)
+def build_command(
+    paths: tuple[Path, ...], output: Path, as_of: str | None, pdf: bool | None, site: bool
+) -> None:
+    """Build the documentation package: documents, matrices, SBOM/VEX, site and PDFs.
+
+    Writes build/<project>/ (documents/*.md, pdf/*.pdf, traceability.csv and .xlsx,
+    sbom.cdx.json, vex.cdx.json, vex.openvex.json, site/, manifest.json). The output is
+    replaced only when the whole build succeeded; the same inputs and date give
+    byte-identical files.
+
+    \b
+    Examples:
+      cyberfile build projects/example-infusion-pump
+      cyberfile build --no-pdf -o out/ --as-of 2027-03-01
+    """
+    from cyberfile.commands.build import BuildError, build_project
+    from cyberfile.load.project import discover
+
+    roots, general = discover(list(paths), Path.cwd())
+    for problem in general:
+        click.echo(f"cyberfile build: {problem.message}", err=True)
+    if not roots:
+        raise SystemExit(int(ExitCode.UNREADABLE))
+    day = _as_of(as_of) if (as_of or os.environ.get("SOURCE_DATE_EPOCH")) else None
+    failed = False
+    for root in roots:
+
+        def say(step: str, root: Path = root) -> None:
+            if sys.stderr.isatty():
+                click.echo(f"{root.as_posix()}: {step}…", err=True)
+
+        try:
+            result = build_project(root, output, day, pdf=pdf, site=site, progress=say)
+        except BuildError as exc:
+            click.echo(f"cyberfile build: {exc}", err=True)
+            failed = True
+            continue
+        click.echo(f"{root.as_posix()}: wrote {len(result.files)} files to {result.out.as_posix()}")
+    raise SystemExit(int(ExitCode.UNREADABLE if failed or general else ExitCode.OK))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv`; return the exit code (tests call this)."""
     try:

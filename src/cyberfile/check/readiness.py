@@ -81,8 +81,11 @@ def _risk_assessment(p: Project) -> _Finding:
     unrated = [t.id for t in threats if t.pre_mitigation is None or t.post_mitigation is None]
     if unrated:
         f.reasons.append(f"threats without pre- and post-mitigation ratings: {_few(unrated)}")
-    unjustified = [t.id for t in threats
-                   if p.residual_risk_acceptable(t) is False and not t.residual_risk_rationale]
+    unjustified = [
+        t.id
+        for t in threats
+        if p.residual_risk_acceptable(t) is False and not t.residual_risk_rationale
+    ]
     if unjustified:
         f.reasons.append(f"unacceptable residual risk without rationale: {_few(unjustified)}")
     return f
@@ -91,8 +94,11 @@ def _risk_assessment(p: Project) -> _Finding:
 def _sbom(p: Project) -> _Finding:
     components = p.sbom.components
     f = _Finding(empty=not components)
-    for attribute, label in (("supplier", "supplier"), ("version", "version"),
-                             ("purl", "unique identifier (purl)")):
+    for attribute, label in (
+        ("supplier", "supplier"),
+        ("version", "version"),
+        ("purl", "unique identifier (purl)"),
+    ):
         lacking = [c.ref for c in components if not getattr(c, attribute)]
         if lacking:
             f.reasons.append(f"{len(lacking)} component(s) without {label}: {_few(lacking, 3)}")
@@ -102,12 +108,18 @@ def _sbom(p: Project) -> _Finding:
 def _support(p: Project) -> _Finding:
     components = p.sbom.components
     f = _Finding(empty=not components)
-    unknown = [c.ref for c in components
-               if c.support is SupportLevel.UNKNOWN and not c.justification]
+    unknown = [
+        c.ref for c in components if c.support is SupportLevel.UNKNOWN and not c.justification
+    ]
     if unknown:
         f.reasons.append(f"level of support unknown and unjustified: {_few(unknown, 3)}")
-    no_end = [c.ref for c in components if c.end_of_support is None and not c.justification
-              and c.support is not SupportLevel.ACTIVELY_MAINTAINED]
+    no_end = [
+        c.ref
+        for c in components
+        if c.end_of_support is None
+        and not c.justification
+        and c.support is not SupportLevel.ACTIVELY_MAINTAINED
+    ]
     if no_end:
         f.reasons.append(f"no end of support or justification: {_few(no_end, 3)}")
     return f
@@ -119,11 +131,16 @@ def _vulnerabilities(p: Project) -> _Finding:
     pending = [v.id for v in items if v.status is VulnerabilityStatus.UNDER_INVESTIGATION]
     if pending:
         f.reasons.append(f"still under investigation: {_few(pending)}")
-    unrated = [v.id for v in items if v.status is not VulnerabilityStatus.UNDER_INVESTIGATION
-               and (v.exploitability is None or v.severity is None or v.assessed is None)]
+    unrated = [
+        v.id
+        for v in items
+        if v.status is not VulnerabilityStatus.UNDER_INVESTIGATION
+        and (v.exploitability is None or v.severity is None or v.assessed is None)
+    ]
     if unrated:
-        f.reasons.append(f"assessments without exploitability, severity or assessor: "
-                         f"{_few(unrated)}")
+        f.reasons.append(
+            f"assessments without exploitability, severity or assessor: {_few(unrated)}"
+        )
     return f
 
 
@@ -139,8 +156,12 @@ def _traceability(p: Project) -> _Finding:
     f = _Finding(empty=not p.threats.threats)
     verified = {r for t in p.tests.tests for r in t.verifies}
     no_req = [c.id for c in p.controls.controls if not c.requirements]
-    unverified = [r.id for c in p.controls.controls for r in c.requirements
-                  if r.id not in verified and c.id not in verified]
+    unverified = [
+        r.id
+        for c in p.controls.controls
+        for r in c.requirements
+        if r.id not in verified and c.id not in verified
+    ]
     if no_req:
         f.reasons.append(f"controls without requirements: {_few(no_req)}")
     if unverified:
@@ -163,8 +184,9 @@ def _controls(p: Project) -> _Finding:
     lacking = [c.value for c in ControlCategory if c not in covered]
     if lacking and p.controls.controls:
         f.reasons.append(f"no control with requirements in: {_few(lacking, 8)}")
-    no_criteria = [r.id for c in p.controls.controls for r in c.requirements
-                   if not r.acceptance_criteria]
+    no_criteria = [
+        r.id for c in p.controls.controls for r in c.requirements if not r.acceptance_criteria
+    ]
     if no_criteria:
         f.reasons.append(f"requirements without acceptance criteria: {_few(no_criteria)}")
     return f
@@ -181,18 +203,28 @@ def _views(p: Project) -> _Finding:
     if thin:
         f.reasons.append(f"views without explanatory text or elements: {_few(thin)}")
     details = ("protocol", "authentication", "encryption")
-    incomplete = [d.id for d in arch.data_flows
-                  if not d.carries or any(getattr(d, k) is None for k in details)]
+    incomplete = [
+        d.id
+        for d in arch.data_flows
+        if not d.carries or any(getattr(d, k) is None for k in details)
+    ]
     if incomplete:
-        f.reasons.append(f"data flows lacking Appendix 2 details (carries, protocol, "
-                         f"authentication, encryption): {_few(incomplete)}")
+        f.reasons.append(
+            f"data flows lacking Appendix 2 details (carries, protocol, "
+            f"authentication, encryption): {_few(incomplete)}"
+        )
     return f
 
 
 _VULNERABILITY_TESTING = {
-    TestType.FUZZ, TestType.ROBUSTNESS, TestType.ABUSE_CASE, TestType.ATTACK_SURFACE_ANALYSIS,
-    TestType.VULNERABILITY_SCAN, TestType.SOFTWARE_COMPOSITION_ANALYSIS,
-    TestType.STATIC_ANALYSIS, TestType.DYNAMIC_ANALYSIS,
+    TestType.FUZZ,
+    TestType.ROBUSTNESS,
+    TestType.ABUSE_CASE,
+    TestType.ATTACK_SURFACE_ANALYSIS,
+    TestType.VULNERABILITY_SCAN,
+    TestType.SOFTWARE_COMPOSITION_ANALYSIS,
+    TestType.STATIC_ANALYSIS,
+    TestType.DYNAMIC_ANALYSIS,
 }
 
 
@@ -200,9 +232,11 @@ def _testing(p: Project) -> _Finding:
     tests = p.tests.tests
     f = _Finding(empty=not tests)
     types = {t.type for t in tests}
-    for wanted, label in ((TestType.SECURITY_REQUIREMENT, "security requirements testing"),
-                          (TestType.THREAT_MITIGATION, "threat mitigation testing"),
-                          (TestType.PENETRATION, "penetration testing")):
+    for wanted, label in (
+        (TestType.SECURITY_REQUIREMENT, "security requirements testing"),
+        (TestType.THREAT_MITIGATION, "threat mitigation testing"),
+        (TestType.PENETRATION, "penetration testing"),
+    ):
         if tests and wanted not in types:
             f.reasons.append(f"no {label}")
     if tests and not types & _VULNERABILITY_TESTING:
@@ -239,8 +273,10 @@ def _plan(p: Project) -> _Finding:
         (plan.patching and plan.patching.update_process, "no update process"),
         (plan.patching and plan.patching.delivery_rate, "no patching capability (delivery rate)"),
         (plan.communication, "no description of how remediations are communicated"),
-        (any(m.kind.value == "exploited_catalog" for m in plan.monitoring),
-         "KEV (exploited catalog) monitoring not planned"),
+        (
+            any(m.kind.value == "exploited_catalog" for m in plan.monitoring),
+            "KEV (exploited catalog) monitoring not planned",
+        ),
     ]
     f.reasons.extend(reason for ok, reason in checks if not ok)
     return f
@@ -249,8 +285,11 @@ def _plan(p: Project) -> _Finding:
 def _cyber_device(p: Project) -> _Finding:
     answers = p.manifest.device.cyber_device
     f = _Finding()
-    values = (answers.validated_software, answers.internet_connectable,
-              answers.vulnerable_characteristics)
+    values = (
+        answers.validated_software,
+        answers.internet_connectable,
+        answers.vulnerable_characteristics,
+    )
     if any(v is None for v in values):
         f.reasons.append("not all three 524B(c) conditions are answered")
     if not answers.rationale:
@@ -289,43 +328,135 @@ def _sbom_524b(p: Project) -> _Finding:
 Check = Callable[[Project], _Finding]
 
 CHECKLIST: tuple[tuple[str, str, str, str, Check, str], ...] = (
-    ("threat-model", "Threat model", "§V.A.1", "threat-model", _threat_model,
-     "threats.yaml: methodology, assumptions, threats with controls"),
-    ("risk-assessment", "Cybersecurity risk assessment", "§V.A.2",
-     "cybersecurity-risk-assessment", _risk_assessment,
-     "threats.yaml: pre_mitigation, post_mitigation, residual_risk_rationale"),
-    ("sbom", "Software bill of materials", "§V.A.4", "sbom", _sbom,
-     "sbom.yaml: supplier, version, purl of each component (cyberfile sbom import)"),
-    ("software-support", "Software level of support and end of support", "§V.A.4", "sbom",
-     _support, "sbom.yaml: support, end_of_support, justification"),
-    ("vulnerability-assessment", "Vulnerability assessment", "§V.A.4",
-     "vulnerability-assessment", _vulnerabilities,
-     "vulnerabilities.yaml: status, exploitability, severity, assessed (cyberfile scan)"),
-    ("anomalies", "Unresolved anomalies assessment", "§V.A.5", "unresolved-anomalies",
-     _anomalies, "anomalies.yaml: security_impact and rationale of each anomaly"),
-    ("traceability", "Traceability", "§V.A", "traceability-matrix", _traceability,
-     "controls.yaml requirements and tests.yaml verifies"),
-    ("metrics", "Measures and metrics", "§V.A.6", "metrics", _metrics,
-     "vulnerabilities.yaml: remediation.fixed_on and deployed_on"),
-    ("controls", "Security requirements per Appendix 1 category", "§V.B.1",
-     "security-controls", _controls, "controls.yaml: a control with requirements per category"),
-    ("views", "Architecture views", "§V.B.2, Appendix 2", "security-architecture", _views,
-     "architecture.yaml: views, omitted_views, data flow details"),
-    ("testing", "Cybersecurity testing", "§V.C", "cybersecurity-testing", _testing,
-     "tests.yaml: types, results, tools, performers"),
+    (
+        "threat-model",
+        "Threat model",
+        "§V.A.1",
+        "threat-model",
+        _threat_model,
+        "threats.yaml: methodology, assumptions, threats with controls",
+    ),
+    (
+        "risk-assessment",
+        "Cybersecurity risk assessment",
+        "§V.A.2",
+        "cybersecurity-risk-assessment",
+        _risk_assessment,
+        "threats.yaml: pre_mitigation, post_mitigation, residual_risk_rationale",
+    ),
+    (
+        "sbom",
+        "Software bill of materials",
+        "§V.A.4",
+        "sbom",
+        _sbom,
+        "sbom.yaml: supplier, version, purl of each component (cyberfile sbom import)",
+    ),
+    (
+        "software-support",
+        "Software level of support and end of support",
+        "§V.A.4",
+        "sbom",
+        _support,
+        "sbom.yaml: support, end_of_support, justification",
+    ),
+    (
+        "vulnerability-assessment",
+        "Vulnerability assessment",
+        "§V.A.4",
+        "vulnerability-assessment",
+        _vulnerabilities,
+        "vulnerabilities.yaml: status, exploitability, severity, assessed (cyberfile scan)",
+    ),
+    (
+        "anomalies",
+        "Unresolved anomalies assessment",
+        "§V.A.5",
+        "unresolved-anomalies",
+        _anomalies,
+        "anomalies.yaml: security_impact and rationale of each anomaly",
+    ),
+    (
+        "traceability",
+        "Traceability",
+        "§V.A",
+        "traceability-matrix",
+        _traceability,
+        "controls.yaml requirements and tests.yaml verifies",
+    ),
+    (
+        "metrics",
+        "Measures and metrics",
+        "§V.A.6",
+        "metrics",
+        _metrics,
+        "vulnerabilities.yaml: remediation.fixed_on and deployed_on",
+    ),
+    (
+        "controls",
+        "Security requirements per Appendix 1 category",
+        "§V.B.1",
+        "security-controls",
+        _controls,
+        "controls.yaml: a control with requirements per category",
+    ),
+    (
+        "views",
+        "Architecture views",
+        "§V.B.2, Appendix 2",
+        "security-architecture",
+        _views,
+        "architecture.yaml: views, omitted_views, data flow details",
+    ),
+    (
+        "testing",
+        "Cybersecurity testing",
+        "§V.C",
+        "cybersecurity-testing",
+        _testing,
+        "tests.yaml: types, results, tools, performers",
+    ),
     ("labeling", "Labeling", "§VI.A", "labeling", _labeling, "labeling.yaml: all 14 topics"),
-    ("management-plan", "Cybersecurity management plan", "§VI.B",
-     "cybersecurity-management-plan", _plan, "postmarket.yaml"),
-    ("524b-determination", "Cyber device determination", "FD&C Act 524B(c)",
-     "cybersecurity-summary", _cyber_device, "cyberfile.yaml: device.cyber_device"),
-    ("524b-plan", "Plan to monitor and address postmarket vulnerabilities, incl. CVD",
-     "FD&C Act 524B(b)(1)", "cybersecurity-management-plan", _cvd_plan,
-     "postmarket.yaml: monitoring, cvd"),
-    ("524b-updates", "Updates on a justified regular cycle and out of cycle",
-     "FD&C Act 524B(b)(2)", "cybersecurity-management-plan", _updates,
-     "postmarket.yaml: patching"),
-    ("524b-sbom", "Software bill of materials", "FD&C Act 524B(b)(3)", "sbom", _sbom_524b,
-     "sbom.yaml"),
+    (
+        "management-plan",
+        "Cybersecurity management plan",
+        "§VI.B",
+        "cybersecurity-management-plan",
+        _plan,
+        "postmarket.yaml",
+    ),
+    (
+        "524b-determination",
+        "Cyber device determination",
+        "FD&C Act 524B(c)",
+        "cybersecurity-summary",
+        _cyber_device,
+        "cyberfile.yaml: device.cyber_device",
+    ),
+    (
+        "524b-plan",
+        "Plan to monitor and address postmarket vulnerabilities, incl. CVD",
+        "FD&C Act 524B(b)(1)",
+        "cybersecurity-management-plan",
+        _cvd_plan,
+        "postmarket.yaml: monitoring, cvd",
+    ),
+    (
+        "524b-updates",
+        "Updates on a justified regular cycle and out of cycle",
+        "FD&C Act 524B(b)(2)",
+        "cybersecurity-management-plan",
+        _updates,
+        "postmarket.yaml: patching",
+    ),
+    (
+        "524b-sbom",
+        "Software bill of materials",
+        "FD&C Act 524B(b)(3)",
+        "sbom",
+        _sbom_524b,
+        "sbom.yaml",
+    ),
 )
 
 
@@ -334,8 +465,11 @@ def readiness(project: Project) -> list[ReadinessItem]:
     for key, element, section, document, check, fix in CHECKLIST:
         finding = check(project)
         status = finding.status()
-        reasons = tuple(finding.reasons) if status is not Status.MISSING else (
-            tuple(finding.reasons) or ("nothing recorded",))
+        reasons = (
+            tuple(finding.reasons)
+            if status is not Status.MISSING
+            else (tuple(finding.reasons) or ("nothing recorded",))
+        )
         items.append(ReadinessItem(key, element, section, document, status, reasons, fix))
     return items
 
@@ -344,6 +478,8 @@ def score(items: list[ReadinessItem]) -> float:
     """Percentage: present counts 1, partial 0.5, missing 0."""
     if not items:
         return 0.0
-    points = sum(1.0 if i.status is Status.PRESENT else 0.5 if i.status is Status.PARTIAL
-                 else 0.0 for i in items)
+    points = sum(
+        1.0 if i.status is Status.PRESENT else 0.5 if i.status is Status.PARTIAL else 0.0
+        for i in items
+    )
     return round(100 * points / len(items), 1)

@@ -145,6 +145,19 @@ class RuleSettings(Model):
     )
 
 
+class DocumentSettings(Model):
+    """Title-page fields of the generated documents."""
+
+    company: Text | None = Field(default=None, description="Company shown on every document.")
+    prepared_by: Text | None = Field(default=None, description="Author or team.")
+    approved_by: Text | None = Field(default=None, description="Approver, as your QMS names it.")
+    numbers: dict[Text, Text] = Field(
+        default_factory=dict,
+        description="Document numbers by document, e.g. {threat-model: DOC-0042}.",
+    )
+    pdf: StrictBool = Field(default=True, description="Also write PDFs with `cyberfile build`.")
+
+
 class Manifest(Model):
     """The project manifest, `cyberfile.yaml`."""
 
@@ -152,3 +165,4 @@ class Manifest(Model):
     device: Device
     policy: Policy = Field(default_factory=Policy)
     rules: RuleSettings = Field(default_factory=RuleSettings)
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)

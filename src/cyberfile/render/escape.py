@@ -16,7 +16,7 @@ class Trusted(str):
     __slots__ = ()
 
 
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _MARKDOWN = re.compile(r"([\\`*_\[\]{}#|~!])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 
@@ -28,8 +28,8 @@ def escape_markdown(text: str) -> str:
     text = "".join(_HTML.get(c, c) for c in text)
     text = _MARKDOWN.sub(r"\\\1", text)
     # a line that starts like a list item stays a paragraph ('#' and '>' are handled above)
-    text = re.sub(r"(?m)^(\s*)([-+])", r"\1\\\2", text)
-    return re.sub(r"(?m)^(\s*)(\d+)\.", r"\1\2\\.", text)
+    text = re.sub(r"(?m)^(\s*)([-+])(?=\s)", r"\1\\\2", text)
+    return re.sub(r"(?m)^(\s*)(\d+)\.(?=\s)", r"\1\2\\.", text)
 
 
 def finalize(value: Any) -> Any:

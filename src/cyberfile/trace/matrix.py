@@ -30,10 +30,10 @@ class ChainRow:
     """What is missing in this chain, empty when the chain is complete."""
 
 
-def _tests_for(project: Project, control: Control, requirement: Requirement
-               ) -> list[SecurityTest]:
-    return [t for t in project.tests.tests
-            if requirement.id in t.verifies or control.id in t.verifies]
+def _tests_for(project: Project, control: Control, requirement: Requirement) -> list[SecurityTest]:
+    return [
+        t for t in project.tests.tests if requirement.id in t.verifies or control.id in t.verifies
+    ]
 
 
 def chains(project: Project) -> list[ChainRow]:
@@ -53,16 +53,20 @@ def chains(project: Project) -> list[ChainRow]:
             for requirement in control.requirements:
                 tests = _tests_for(project, control, requirement)
                 if not tests:
-                    rows.append(ChainRow(*mid, requirement.id, GAP, "", "",
-                                         "requirement not verified by a test"))
+                    rows.append(
+                        ChainRow(
+                            *mid, requirement.id, GAP, "", "", "requirement not verified by a test"
+                        )
+                    )
                     continue
                 for test in tests:
                     gap = "" if test.result.value == "pass" else f"test result {test.result.value}"
                     evidence = ", ".join(test.evidence)
                     if not test.evidence:
                         evidence, gap = GAP, gap or "test has no evidence"
-                    rows.append(ChainRow(*mid, requirement.id, test.id, test.result.value,
-                                         evidence, gap))
+                    rows.append(
+                        ChainRow(*mid, requirement.id, test.id, test.result.value, evidence, gap)
+                    )
     return rows
 
 
@@ -82,10 +86,21 @@ def requirement_coverage(project: Project) -> list[CoverageRow]:
         for requirement in control.requirements:
             tests = _tests_for(project, control, requirement)
             results = sorted({t.result.value for t in tests})
-            gap = "not verified" if not tests else (
-                "" if results == ["pass"] else "not all tests pass")
-            rows.append(CoverageRow(requirement.id, control.id, requirement.text,
-                                    ", ".join(t.id for t in tests), ", ".join(results), gap))
+            gap = (
+                "not verified"
+                if not tests
+                else ("" if results == ["pass"] else "not all tests pass")
+            )
+            rows.append(
+                CoverageRow(
+                    requirement.id,
+                    control.id,
+                    requirement.text,
+                    ", ".join(t.id for t in tests),
+                    ", ".join(results),
+                    gap,
+                )
+            )
     return rows
 
 
@@ -104,15 +119,21 @@ class ComponentRow:
 def component_vulnerabilities(project: Project) -> list[ComponentRow]:
     rows = []
     for component in project.sbom.components:
-        base = (component.ref, component.version or "", component.support.value,
-                component.end_of_support.isoformat() if component.end_of_support else "")
-        hits = [v for v in project.vulnerabilities.vulnerabilities
-                if component.ref in v.components]
+        base = (
+            component.ref,
+            component.version or "",
+            component.support.value,
+            component.end_of_support.isoformat() if component.end_of_support else "",
+        )
+        hits = [v for v in project.vulnerabilities.vulnerabilities if component.ref in v.components]
         if not hits:
             rows.append(ComponentRow(*base, "", "", "", ""))
         for v in hits:
             risk = project.risk_control(v).value
-            gap = "not yet assessed" if v.status.value == "under_investigation" else (
-                "uncontrolled risk" if risk == "uncontrolled" else "")
+            gap = (
+                "not yet assessed"
+                if v.status.value == "under_investigation"
+                else ("uncontrolled risk" if risk == "uncontrolled" else "")
+            )
             rows.append(ComponentRow(*base, v.id, v.status.value, risk, gap))
     return rows

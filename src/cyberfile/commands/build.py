@@ -1,0 +1,236 @@
+"""`cyberfile build`: documents, matrices, SBOM/VEX, site and PDFs for each project.
+
+Everything is written to a temporary folder beside the output and moved into place only
+when the whole build succeeded; `manifest.json` lists the sha256 of every input and
+output. The same inputs and date give byte-identical files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from cyberfile import __version__
+from cyberfile.check.diagnostic import Diagnostic, Severity
+from cyberfile.check.drift import check_drift
+from cyberfile.check.readiness import readiness
+from cyberfile.check.selection import selection_for
+from cyberfile.commands.sbom_export import export_documents
+from cyberfile.load.project import LoadResult, load_for_writing
+from cyberfile.model.project import Project
+from cyberfile.render.diagrams import project_diagrams
+from cyberfile.render.documents import DOCUMENTS, DocumentMeta, render_documents
+from cyberfile.render.tables import traceability_csv, traceability_xlsx
+
+
+class BuildError(Exception):
+    """The build could not finish; the previous output is left as it was."""
+
+
+@dataclass
+class BuildResult:
+    root: Path
+    out: Path
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[str], None]
+
+
+def build_date(project: Project, as_of: date | None) -> date:
+    return as_of or project.latest_date() or date(1970, 1, 1)
+
+
+def source_commit(root: Path) -> str | None:
+    """The git commit the project is built from, marked when the project has changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=20,
+        )
+        if head.returncode != 0:
+            return None
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=20,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    commit = head.stdout.strip()[:12]
+    return commit + (" with uncommitted changes" if status.stdout.strip() else "")
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _inputs(root: Path) -> dict[str, str]:
+    out = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not any(
+            part.startswith(".") for part in path.relative_to(root).parts
+        ):
+            out[path.relative_to(root).as_posix()] = _digest(path)
+    return out
+
+
+def _drift_for(result: LoadResult, day: date) -> list[Diagnostic]:
+    """The postmarket findings the readiness report and the site's landing page show."""
+    selection, _ = selection_for(result)
+    found = [d for d in check_drift(result, day) if selection.keeps(d)]
+    relevant = [
+        d
+        for d in found
+        if d.code[:3] in ("CF3", "CF4", "CF5") and d.severity in (Severity.ERROR, Severity.WARNING)
+    ]
+    return sorted(relevant, key=Diagnostic.sort_key)
+
+
+def build_project(
+    root: Path,
+    out_parent: Path,
+    as_of: date | None,
+    *,
+    pdf: bool | None,
+    site: bool,
+    progress: Progress | None = None,
+) -> BuildResult:
+    result, problem = load_for_writing(root)
+    if problem or result.project is None:
+        raise BuildError(f"{root.as_posix()}: {problem}")
+    project = result.project
+    say = progress or (lambda _message: None)
+    day = build_date(project, as_of)
+    stamp = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    want_pdf = project.manifest.documents.pdf if pdf is None else pdf
+    name = root.resolve().name
+    final = out_parent / name
+    out_parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".building", dir=out_parent))
+    outcome = BuildResult(root, final)
+    try:
+        meta = DocumentMeta(day, source_commit(root), f"cyberfile {__version__}")
+        drift = _drift_for(result, day)
+        say("diagrams")
+        diagrams = project_diagrams(project)
+        say("documents")
+        documents = render_documents(project, meta, drift)
+        docs_dir = staging / "documents"
+        (docs_dir / "diagrams").mkdir(parents=True)
+        for slug, text in documents.items():
+            (docs_dir / f"{slug}.md").write_text(text, encoding="utf-8")
+        for diagram, svg in diagrams.items():
+            (docs_dir / "diagrams" / f"{diagram}.svg").write_text(svg, encoding="utf-8")
+        say("traceability matrices")
+        (staging / "traceability.csv").write_text(traceability_csv(project), encoding="utf-8")
+        traceability_xlsx(project, staging / "traceability.xlsx", stamp)
+        say("SBOM and VEX")
+        for file_name, text in export_documents(project, day).items():
+            (staging / file_name).write_text(text, encoding="utf-8")
+        if site:
+            say("site")
+            _site(project, documents, diagrams, drift, staging, stamp, day)
+        if want_pdf:
+            say("PDFs")
+            _pdfs(project, documents, docs_dir, staging / "pdf", day, outcome)
+        _manifest(root, staging, day)
+        _replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    outcome.files = sorted(p for p in final.rglob("*") if p.is_file())
+    return outcome
+
+
+def _site(
+    project: Project,
+    documents: dict[str, str],
+    diagrams: dict[str, str],
+    drift: list,  # type: ignore[type-arg]
+    staging: Path,
+    stamp: datetime,
+    day: date,
+) -> None:
+    from cyberfile.render.site import SiteError, build_site, landing_page
+
+    source = staging / ".site-source"
+    (source / "diagrams").mkdir(parents=True)
+    for slug, text in documents.items():
+        (source / f"{slug}.md").write_text(text, encoding="utf-8")
+    for diagram, svg in diagrams.items():
+        (source / "diagrams" / f"{diagram}.svg").write_text(svg, encoding="utf-8")
+    (source / "index.md").write_text(
+        landing_page(project, readiness(project), drift, day.isoformat()), encoding="utf-8"
+    )
+    try:
+        build_site(source, staging / "site", project, stamp)
+    except SiteError as exc:
+        raise BuildError(str(exc)) from None
+    finally:
+        shutil.rmtree(source, ignore_errors=True)
+
+
+def _pdfs(
+    project: Project,
+    documents: dict[str, str],
+    docs_dir: Path,
+    out: Path,
+    day: date,
+    outcome: BuildResult,
+) -> None:
+    from cyberfile.render.pdf import PdfUnavailable, jobs_for, load_weasyprint, write_pdfs
+
+    try:
+        load_weasyprint()
+    except PdfUnavailable as exc:
+        raise BuildError(str(exc)) from None
+    out.mkdir()
+    titles = {spec.slug: spec.title for spec in DOCUMENTS}
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    write_pdfs(jobs_for(project, documents, titles, day.isoformat(), docs_dir, out), moment)
+
+
+def _manifest(root: Path, staging: Path, day: date) -> None:
+    outputs = {
+        p.relative_to(staging).as_posix(): _digest(p)
+        for p in sorted(staging.rglob("*"))
+        if p.is_file()
+    }
+    manifest = {
+        "generator": f"cyberfile {__version__}",
+        "date": day.isoformat(),
+        "project": root.resolve().name,
+        "inputs": _inputs(root),
+        "outputs": outputs,
+    }
+    (staging / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+
+
+def _replace(staging: Path, final: Path) -> None:
+    """Put the finished build in place; the old one is removed only afterwards."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        final.rename(old)
+    staging.rename(final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

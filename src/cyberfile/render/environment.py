@@ -1,0 +1,74 @@
+"""The Jinja environment for documents: project templates override built-in ones by
+name; every printed value is escaped unless the renderer built it (`Trusted`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+from cyberfile.render.escape import Trusted, escape_markdown, finalize, one_line
+from cyberfile.resources import data_dir
+
+
+def cell(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Trusted):
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return escape_markdown(", ".join(str(v) for v in value))
+    return escape_markdown(one_line(value))
+
+
+def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Trusted:
+    """A Markdown table; every cell escaped and kept on one line."""
+    lines = [
+        "| " + " | ".join(escape_markdown(h) for h in headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+    ]
+    count = 0
+    for row in rows:
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+        count += 1
+    if count == 0:
+        return Trusted("*None recorded.*")
+    return Trusted("\n".join(lines))
+
+
+def gap(reason: Any) -> Trusted:
+    """A visible gap: the document says what is missing instead of inventing it."""
+    return Trusted(f"**Gap:** {escape_markdown(one_line(reason))}")
+
+
+def figure(name: str, caption: Any) -> Trusted:
+    """An SVG diagram made at build time, referenced from documents/ (site and PDF)."""
+    return Trusted(f"![{escape_markdown(one_line(caption))}](diagrams/{name}.svg)")
+
+
+def doc_link(slug: str, title: Any) -> Trusted:
+    return Trusted(f"[{escape_markdown(one_line(title))}]({slug}.md)")
+
+
+def make_environment(project_root: Path | None) -> Environment:
+    loaders = []
+    if project_root is not None and (project_root / "templates").is_dir():
+        loaders.append(FileSystemLoader(str(project_root / "templates")))
+    loaders.append(FileSystemLoader(str(data_dir("templates") / "documents")))
+    environment = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=False,  # Markdown, escaped by `finalize` instead
+        finalize=finalize,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(md_table=md_table, gap=gap, figure=figure, doc_link=doc_link)
+    environment.filters["one_line"] = one_line
+    environment.tests["contains"] = lambda sequence, item: item in sequence
+    return environment

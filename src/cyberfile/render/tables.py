@@ -1,0 +1,100 @@
+"""The traceability matrices as CSV and as an XLSX workbook (frozen header, filters, one
+sheet per matrix). Cells are written as text only: a value from YAML that starts with
+`=` never becomes a spreadsheet formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import astuple, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cyberfile.model.project import Project
+from cyberfile.trace.matrix import chains, component_vulnerabilities, requirement_coverage
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _headers(rows: Sequence[Any], cls: type) -> list[str]:
+    return [f.name.replace("_", " ") for f in fields(cls)]
+
+
+def matrices(project: Project) -> list[tuple[str, list[str], list[tuple[str, ...]]]]:
+    """(sheet name, headers, rows) for each matrix."""
+    from cyberfile.trace.matrix import ChainRow, ComponentRow, CoverageRow
+
+    chain_rows = chains(project)
+    coverage_rows = requirement_coverage(project)
+    component_rows = component_vulnerabilities(project)
+    return [
+        (
+            "Threat chains",
+            _headers(chain_rows, ChainRow),
+            [tuple(str(v) for v in astuple(r)) for r in chain_rows],
+        ),
+        (
+            "Requirement coverage",
+            _headers(coverage_rows, CoverageRow),
+            [tuple(str(v) for v in astuple(r)) for r in coverage_rows],
+        ),
+        (
+            "Components",
+            _headers(component_rows, ComponentRow),
+            [tuple(str(v) for v in astuple(r)) for r in component_rows],
+        ),
+    ]
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formula injection (OWASP): a leading quote keeps it text."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def traceability_csv(project: Project) -> str:
+    """The threat -> evidence chain matrix as CSV (one row per chain, gaps marked)."""
+    _, headers, rows = matrices(project)[0]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_csv_safe(" ".join(v.split())) for v in row])
+    return buffer.getvalue()
+
+
+def traceability_xlsx(project: Project, path: Path, created: datetime) -> None:
+    """The three matrices as one workbook; `created` fixes the document date so that the
+    same project gives the same bytes."""
+    import xlsxwriter  # type: ignore[import-untyped]
+
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
+    workbook.set_properties(
+        {
+            "title": f"Traceability: {project.manifest.device.name}",
+            "author": "cyberfile",
+            "created": created,
+        }
+    )
+    header = workbook.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1})
+    gap = workbook.add_format({"bg_color": "#F7D4D4"})
+    for name, headers, rows in matrices(project):
+        sheet = workbook.add_worksheet(name)
+        for col, title in enumerate(headers):
+            sheet.write_string(0, col, title, header)
+        widths = [len(h) for h in headers]
+        for r, row in enumerate(rows, start=1):
+            marked = bool(row[-1])
+            for col, value in enumerate(row):
+                text = " ".join(value.split())
+                sheet.write_string(r, col, text, gap if marked else None)
+                widths[col] = max(widths[col], min(len(text), 60))
+        for col, width in enumerate(widths):
+            sheet.set_column(col, col, width + 2)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+    workbook.close()
