@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from jinja2 import TemplateError, TemplateSyntaxError
+
 from cyberfile import __version__
 from cyberfile.check.diagnostic import Diagnostic, Severity
 from cyberfile.check.drift import check_drift
@@ -129,7 +131,15 @@ def build_project(
         say("diagrams")
         diagrams = project_diagrams(project)
         say("documents")
-        documents = render_documents(project, meta, drift)
+        try:
+            documents = render_documents(project, meta, drift)
+        except TemplateError as exc:
+            where = (
+                f"{exc.filename}:{exc.lineno}: "
+                if isinstance(exc, TemplateSyntaxError) and exc.filename
+                else ""
+            )
+            raise BuildError(f"{root.as_posix()}: template error: {where}{exc}") from None
         docs_dir = staging / "documents"
         (docs_dir / "diagrams").mkdir(parents=True)
         for slug, text in documents.items():

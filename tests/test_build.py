@@ -1,0 +1,202 @@
+"""`cyberfile build`: everything it promises, reproducibly, escaped, and all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cyberfile.render.documents import DOCUMENTS
+
+from .conftest import EXAMPLE, REPO, Run, edit, tree_digest
+
+GOLDEN = REPO / "tests" / "golden"
+AS_OF = "2026-11-26"
+HOSTILE_NAME = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">'
+HOSTILE_LINK = "[click me](javascript:window.__pwned=3)"
+
+
+@pytest.fixture(scope="module")
+def example_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from cyberfile.cli import main
+
+    out = tmp_path_factory.mktemp("build")
+    assert main(["build", str(EXAMPLE), "-o", str(out), "--as-of", AS_OF, "--no-pdf"]) == 0
+    return out / "example-infusion-pump"
+
+
+def test_build_writes_the_whole_package(example_build: Path) -> None:
+    for spec in DOCUMENTS:
+        assert (example_build / "documents" / f"{spec.slug}.md").is_file(), spec.slug
+    assert (example_build / "documents" / "diagrams" / "dataflow-system.svg").is_file()
+    assert (example_build / "documents" / "diagrams" / "risk-matrix.svg").is_file()
+    for name in (
+        "traceability.csv",
+        "traceability.xlsx",
+        "sbom.cdx.json",
+        "vex.cdx.json",
+        "vex.openvex.json",
+        "site/index.html",
+        "site/threat-model.html",
+        "site/search/search_index.json",
+        "manifest.json",
+    ):
+        assert (example_build / name).is_file(), name
+
+
+def test_manifest_lists_every_input_and_output(example_build: Path) -> None:
+    import hashlib
+
+    manifest = json.loads((example_build / "manifest.json").read_text(encoding="utf-8"))
+    outputs = {
+        p.relative_to(example_build).as_posix()
+        for p in example_build.rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    }
+    assert set(manifest["outputs"]) == outputs
+    for name, digest in manifest["outputs"].items():
+        assert hashlib.sha256((example_build / name).read_bytes()).hexdigest() == digest
+    assert "threats/network.yaml" in manifest["inputs"]
+    assert "artifacts/pentest-2026.md" in manifest["inputs"]
+    assert manifest["date"] == AS_OF
+
+
+@pytest.mark.parametrize("slug", [spec.slug for spec in DOCUMENTS])
+def test_documents_match_the_golden_files(example_build: Path, slug: str) -> None:
+    """Reviewed renderings of the example; regenerate with CYBERFILE_UPDATE_GOLDEN=1."""
+    text = (example_build / "documents" / f"{slug}.md").read_text(encoding="utf-8")
+    golden = GOLDEN / f"{slug}.md"
+    if os.environ.get("CYBERFILE_UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert golden.is_file(), f"no golden file for {slug}: run with CYBERFILE_UPDATE_GOLDEN=1"
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_two_builds_are_byte_identical(cli: Callable[..., Run], tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert cli("build", str(EXAMPLE), "-o", str(tmp_path / name), "--as-of", AS_OF).code == 0
+    first, second = tree_digest(tmp_path / "a"), tree_digest(tmp_path / "b")
+    assert first == second
+    assert any(name.startswith("example-infusion-pump/pdf/") for name in first)
+
+
+def test_pdfs_render_with_readable_tables(cli: Callable[..., Run], tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("pdftoppm (poppler-utils) is needed to check the PDFs; .ci/run installs it")
+    assert cli("build", str(EXAMPLE), "-o", str(tmp_path), "--as-of", AS_OF, "--no-site").code == 0
+    pdf = tmp_path / "example-infusion-pump" / "pdf" / "traceability-matrix.pdf"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 2 and all(p.stat().st_size > 10_000 for p in pages)
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "InfuSafe 3000 Infusion Pump 2.4.0" in text  # running header
+    assert "Page 1 of" in text  # page numbers
+    assert "THR-001" in text and "CTL-MTLS" in text  # the table made it
+
+
+def test_xlsx_has_three_filtered_sheets_and_no_formulas(
+    tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    root = tmp_path / "pump"
+    shutil.copytree(EXAMPLE, root)
+    edit(
+        root / "threats" / "network.yaml",
+        "title: Compromise of the InfuSafe Gateway",
+        'title: \'=HYPERLINK("http://evil.example","x")\'',
+    )
+    assert cli("build", str(root), "-o", str(tmp_path / "out"), "--no-pdf", "--no-site").code == 0
+    out = tmp_path / "out" / "pump"
+    with zipfile.ZipFile(out / "traceability.xlsx") as workbook:
+        names = workbook.read("xl/workbook.xml").decode()
+        for sheet in ("Threat chains", "Requirement coverage", "Components"):
+            assert f'name="{sheet}"' in names
+        sheet1 = workbook.read("xl/worksheets/sheet1.xml").decode()
+        assert "<pane " in sheet1 and "autoFilter" in sheet1
+        assert "<f>" not in sheet1  # written as text, never as a formula
+    csv_text = (out / "traceability.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in csv_text  # neutralised for spreadsheets
+
+
+def test_hostile_strings_stay_inert_text(cli: Callable[..., Run], tmp_path: Path) -> None:
+    root = tmp_path / "pump"
+    shutil.copytree(EXAMPLE, root)
+    edit(root / "sbom.yaml", "name: six", f"name: '{HOSTILE_NAME}'")
+    edit(
+        root / "sbom.yaml",
+        'supplier: "six project (Benjamin Peterson)"',
+        f"supplier: '{HOSTILE_LINK}'",
+    )
+    assert cli("build", str(root), "-o", str(tmp_path / "out"), "--no-pdf").code == 0
+    out = tmp_path / "out" / "pump"
+    markdown = (out / "documents" / "sbom.md").read_text(encoding="utf-8")
+    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
+    html = (out / "site" / "sbom.html").read_text(encoding="utf-8")
+    assert "<script>window.__pwned" not in html
+    assert "<img src=x" not in html  # the tag is text: &lt;img src=x ...
+    assert 'href="javascript:' not in html
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html
+
+
+def test_project_templates_override_and_title_page_fields(
+    cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    root = tmp_path / "pump"
+    shutil.copytree(EXAMPLE, root)
+    (root / "templates").mkdir()
+    (root / "templates" / "metrics.md.j2").write_text(
+        '{% include "_header.md.j2" %}\nOur own metrics page for {{ device.name }}.\n',
+        encoding="utf-8",
+    )
+    edit(
+        root / "cyberfile.yaml",
+        "policy:",
+        "documents:\n  company: ACME Regulatory\n  numbers: {threat-model: DOC-0042}\npolicy:",
+    )
+    assert cli("build", str(root), "-o", str(tmp_path / "out"), "--no-pdf", "--no-site").code == 0
+    docs = tmp_path / "out" / "pump" / "documents"
+    assert "Our own metrics page for InfuSafe 3000" in (docs / "metrics.md").read_text()
+    threat_model = (docs / "threat-model.md").read_text()
+    assert "| Document | DOC-0042 |" in threat_model
+    assert "| Manufacturer | ACME Regulatory |" in threat_model
+
+
+def test_missing_data_shows_as_gaps(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    assert cli("build", str(project), "-o", str(tmp_path), "--no-pdf").code == 0
+    docs = tmp_path / project.name / "documents"
+    labeling = (docs / "labeling.md").read_text()
+    assert labeling.count("**Gap:** no labeling text for this topic") == 14
+    readiness = (docs / "readiness-report.md").read_text()
+    assert "| Labeling | §VI.A | missing |" in readiness
+    sbom = (docs / "sbom.md").read_text()
+    assert "**Gap:**" in sbom
+
+
+def test_failed_build_leaves_the_previous_output(cli: Callable[..., Run], tmp_path: Path) -> None:
+    root = tmp_path / "pump"
+    shutil.copytree(EXAMPLE, root)
+    out = tmp_path / "out"
+    assert cli("build", str(root), "-o", str(out), "--no-pdf").code == 0
+    before = tree_digest(out)
+    (root / "templates").mkdir()
+    (root / "templates" / "labeling.md.j2").write_text("{{ no_such_variable }}\n", encoding="utf-8")
+    run = cli("build", str(root), "-o", str(out), "--no-pdf")
+    assert run.code != 0 and "Traceback" not in run.err
+    assert tree_digest(out) == before  # untouched, and no half-built folder left behind
+    edit(root / "threats" / "network.yaml", "stride: [denial_of_service]", "stride: [dos]")
+    run = cli("build", str(root), "-o", str(out), "--no-pdf")
+    assert run.code == 2 and "run `cyberfile validate`" in run.err
+    assert tree_digest(out) == before
