@@ -75,10 +75,12 @@ def build_site(source: Path, out: Path, project: Project, day: datetime) -> None
         "site_dir": str(out),
         "use_directory_urls": False,  # works from file:// and from any web server
         "strict": True,
+        # font: false - no Google Fonts: the site works offline and calls no third party
         "theme": {
             "name": "material",
             "features": ["navigation.sections", "toc.follow"],
             "palette": {"primary": "blue grey"},
+            "font": False,
         },
         "plugins": ["search"],
         "markdown_extensions": ["tables", "toc"],
