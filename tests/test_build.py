@@ -203,3 +203,28 @@ def test_failed_build_leaves_the_previous_output(cli: Callable[..., Run], tmp_pa
     run = cli("build", str(root), "-o", str(out), "--no-pdf")
     assert run.code == 2 and "run `cyberfile validate`" in run.err
     assert tree_digest(out) == before
+
+
+def test_missing_weasyprint_is_a_clear_message(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if it were not installed
+    out = tmp_path / "out"
+    run = cli("build", str(project), "-o", str(out), "--pdf")
+    assert run.code == 2
+    assert "PDFs need WeasyPrint" in run.err and "--no-pdf" in run.err
+    assert "Traceback" not in run.err
+    assert not (out / project.name).exists()
+    assert cli("build", str(project), "-o", str(out), "--no-pdf").code == 0
+
+
+def test_default_output_folder_relative_to_where_it_runs(
+    cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    shutil.copytree(EXAMPLE, tmp_path / "projects" / "pump")
+    run = cli("build", "--no-pdf", cwd=tmp_path)
+    assert run.code == 0, run.err
+    assert (tmp_path / "build" / "pump" / "site" / "index.html").is_file()
+    assert not list((tmp_path / "build").glob(".*"))  # no staging folder left

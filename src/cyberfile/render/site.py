@@ -71,8 +71,8 @@ def build_site(source: Path, out: Path, project: Project, day: datetime) -> None
     """Build the site from `source` (documents, diagrams/, index.md) into `out`."""
     config = {
         "site_name": f"{one_line(project.manifest.device.name)} cybersecurity file",
-        "docs_dir": str(source),
-        "site_dir": str(out),
+        "docs_dir": str(source.resolve()),
+        "site_dir": str(out.resolve()),
         "use_directory_urls": False,  # works from file:// and from any web server
         "strict": True,
         # font: false - no Google Fonts: the site works offline and calls no third party
