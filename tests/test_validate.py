@@ -399,3 +399,10 @@ def test_bad_cvss_vector_has_file_and_line(cli: Callable[..., Run], project: Pat
     bad = only(found, "CF403")
     assert (bad["line"], bad["column"]) == (5, 11)
     assert "Missing mandatory metrics" in bad["message"]
+
+
+def test_one_mistake_one_diagnostic(cli: Callable[..., Run], project: Path) -> None:
+    edit(project / "threats.yaml", "stride: [spoofing]", "stride: [spoofng]")
+    _, found = diagnostics(cli, project)
+    assert [d["code"] for d in found if d["severity"] == "error"] == ["CF110"]
+    assert "did you mean 'spoofing'" in only(found, "CF110")["hint"]

@@ -118,6 +118,20 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
+def relevant(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """Drop an error that only follows from another: a list reported too short because
+    its one value was invalid is one mistake, not two."""
+    paths = [clean_loc(e["loc"]) for e in errors]
+    keep = []
+    for error, path in zip(errors, paths, strict=True):
+        if error["type"] == "too_short" and any(
+            len(other) > len(path) and other[: len(path)] == path for other in paths
+        ):
+            continue
+        keep.append(error)
+    return keep
+
+
 def convert(
     error: ErrorDetails,
     root_model: type[BaseModel],

@@ -20,7 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from cyberfile.check import rules
 from cyberfile.check.diagnostic import Diagnostic, Severity
-from cyberfile.load.errors import convert
+from cyberfile.load.errors import convert, relevant
 from cyberfile.load.yamlsource import (
     Document,
     Position,
@@ -200,7 +200,7 @@ def validate_part(
     try:
         return model.model_validate(data), [], source
     except ValidationError as exc:
-        diagnostics = [convert(e, model, data, source) for e in exc.errors()]
+        diagnostics = [convert(e, model, data, source) for e in relevant(exc.errors())]
     lists = _list_fields(model)
     kept: dict[str, Any] = {}
     renumber: dict[tuple[str, int], int] = {}
@@ -321,7 +321,9 @@ def _load_manifest(root: Path, result: LoadResult) -> Manifest | None:
     try:
         return Manifest.model_validate(doc.data)
     except ValidationError as exc:
-        result.diagnostics.extend(convert(e, Manifest, doc.data, doc.source) for e in exc.errors())
+        result.diagnostics.extend(
+            convert(e, Manifest, doc.data, doc.source) for e in relevant(exc.errors())
+        )
     # Keep checking the parts with whatever policy is valid.
     try:
         policy = Policy.model_validate(doc.data.get("policy") or {})
