@@ -141,11 +141,7 @@ def build_project(
             )
             raise BuildError(f"{root.as_posix()}: template error: {where}{exc}") from None
         docs_dir = staging / "documents"
-        (docs_dir / "diagrams").mkdir(parents=True)
-        for slug, text in documents.items():
-            (docs_dir / f"{slug}.md").write_text(text, encoding="utf-8")
-        for diagram, svg in diagrams.items():
-            (docs_dir / "diagrams" / f"{diagram}.svg").write_text(svg, encoding="utf-8")
+        _write_documents(docs_dir, documents, diagrams)
         say("traceability matrices")
         (staging / "traceability.csv").write_text(traceability_csv(project), encoding="utf-8")
         traceability_xlsx(project, staging / "traceability.xlsx", stamp)
@@ -167,6 +163,15 @@ def build_project(
     return outcome
 
 
+def _write_documents(folder: Path, documents: dict[str, str], diagrams: dict[str, str]) -> None:
+    """The Markdown documents, with their SVG diagrams under diagrams/."""
+    (folder / "diagrams").mkdir(parents=True)
+    for slug, text in documents.items():
+        (folder / f"{slug}.md").write_text(text, encoding="utf-8")
+    for diagram, svg in diagrams.items():
+        (folder / "diagrams" / f"{diagram}.svg").write_text(svg, encoding="utf-8")
+
+
 def _site(
     project: Project,
     documents: dict[str, str],
@@ -179,11 +184,7 @@ def _site(
     from cyberfile.render.site import SiteError, build_site, landing_page
 
     source = staging / ".site-source"
-    (source / "diagrams").mkdir(parents=True)
-    for slug, text in documents.items():
-        (source / f"{slug}.md").write_text(text, encoding="utf-8")
-    for diagram, svg in diagrams.items():
-        (source / "diagrams" / f"{diagram}.svg").write_text(svg, encoding="utf-8")
+    _write_documents(source, documents, diagrams)
     (source / "index.md").write_text(
         landing_page(project, readiness(project), drift, day.isoformat()), encoding="utf-8"
     )
