@@ -377,3 +377,13 @@ def test_select_reports_only_the_chosen_rules(cli: Callable[..., Run], pump: Pat
     assert {d["code"] for d in found} == {"CF411"}
     _, found = drift(cli, pump, "--select", "CF310")  # the command line replaces it
     assert [d["code"] for d in found] == ["CF310"]
+
+
+def test_drift_writes_nothing(cli: Callable[..., Run], pump: Path) -> None:
+    from .conftest import tree_digest
+
+    edit(pump / "tests.yaml", "performed: 2026-08-17", "performed: 2025-08-01")
+    before = tree_digest(pump)
+    for fmt in ("text", "json", "sarif", "junit"):
+        cli("drift", str(pump), "--as-of", AS_OF, "--format", fmt)
+    assert tree_digest(pump) == before
