@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -57,6 +57,17 @@ def _selection(
 
 
 FORMAT_CHOICE = click.Choice(list(FORMATS))
+
+
+def _use_color(color: bool | None, fmt: str) -> bool:
+    return color if color is not None else (fmt == "text" and sys.stdout.isatty())
+
+
+def _emit(result: tuple[ExitCode, str], use_color: bool) -> NoReturn:
+    """Print a rendered report and exit with the code it means."""
+    code, output = result
+    click.echo(output, nl=False, color=use_color)
+    raise SystemExit(int(code))
 
 
 def _report_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -132,12 +143,13 @@ def validate(
     """
     from cyberfile.commands.validate import run_validate
 
-    use_color = color if color is not None else (fmt == "text" and sys.stdout.isatty())
-    code, output = run_validate(
-        list(paths), Path.cwd(), fmt, fail_on, use_color, _selection(select, ignore, enable)
+    use_color = _use_color(color, fmt)
+    _emit(
+        run_validate(
+            list(paths), Path.cwd(), fmt, fail_on, use_color, _selection(select, ignore, enable)
+        ),
+        use_color,
     )
-    click.echo(output, nl=False, color=use_color)
-    raise SystemExit(int(code))
 
 
 @cli.command()
@@ -168,18 +180,19 @@ def drift(
     """
     from cyberfile.commands.drift import run_drift
 
-    use_color = color if color is not None else (fmt == "text" and sys.stdout.isatty())
-    code, output = run_drift(
-        list(paths),
-        Path.cwd(),
-        _as_of(as_of),
-        fmt,
-        fail_on,
+    use_color = _use_color(color, fmt)
+    _emit(
+        run_drift(
+            list(paths),
+            Path.cwd(),
+            _as_of(as_of),
+            fmt,
+            fail_on,
+            use_color,
+            _selection(select, ignore, enable),
+        ),
         use_color,
-        _selection(select, ignore, enable),
     )
-    click.echo(output, nl=False, color=use_color)
-    raise SystemExit(int(code))
 
 
 @cli.command()
@@ -287,6 +300,13 @@ def _as_of(value: str | None) -> date:
     if epoch and epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=UTC).date()
     return date.today()
+
+
+def _document_day(value: str | None) -> date | None:
+    """--as-of or SOURCE_DATE_EPOCH when given; None lets the project's data decide."""
+    if value or os.environ.get("SOURCE_DATE_EPOCH"):
+        return _as_of(value)
+    return None
 
 
 @cli.command()
@@ -449,7 +469,7 @@ def sbom_export(project: Path | None, output: Path | None, as_of: str | None) ->
     if problem or result.project is None:
         click.echo(f"cyberfile sbom export: {root.as_posix()}: {problem}", err=True)
         raise SystemExit(int(ExitCode.UNREADABLE))
-    day = _as_of(as_of) if (as_of or os.environ.get("SOURCE_DATE_EPOCH")) else None
+    day = _document_day(as_of)
     files = export_documents(result.project, day)
     out = output or Path("build") / root.resolve().name
     try:
@@ -635,7 +655,7 @@ def build_command(
         click.echo(f"cyberfile build: {problem.message}", err=True)
     if not roots:
         raise SystemExit(int(ExitCode.UNREADABLE))
-    day = _as_of(as_of) if (as_of or os.environ.get("SOURCE_DATE_EPOCH")) else None
+    day = _document_day(as_of)
     failed = False
     for root in roots:
 

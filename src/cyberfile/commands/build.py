@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import TemplateError, TemplateSyntaxError
@@ -28,6 +28,7 @@ from cyberfile.load.project import LoadResult, load_for_writing
 from cyberfile.model.project import Project
 from cyberfile.render.diagrams import project_diagrams
 from cyberfile.render.documents import DOCUMENTS, DocumentMeta, render_documents
+from cyberfile.render.reproducible import midnight_utc
 from cyberfile.render.tables import traceability_csv, traceability_xlsx
 
 
@@ -40,14 +41,9 @@ class BuildResult:
     root: Path
     out: Path
     files: list[Path] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 Progress = Callable[[str], None]
-
-
-def build_date(project: Project, as_of: date | None) -> date:
-    return as_of or project.latest_date() or date(1970, 1, 1)
 
 
 def source_commit(root: Path) -> str | None:
@@ -117,8 +113,8 @@ def build_project(
         raise BuildError(f"{root.as_posix()}: {problem}")
     project = result.project
     say = progress or (lambda _message: None)
-    day = build_date(project, as_of)
-    stamp = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    day = project.document_date(as_of)
+    stamp = midnight_utc(day)
     want_pdf = project.manifest.documents.pdf if pdf is None else pdf
     name = root.resolve().name
     final = out_parent / name
@@ -153,7 +149,7 @@ def build_project(
             _site(project, documents, diagrams, drift, staging, stamp, day)
         if want_pdf:
             say("PDFs")
-            _pdfs(project, documents, docs_dir, staging / "pdf", day, outcome)
+            _pdfs(project, documents, docs_dir, staging / "pdf", stamp)
         _manifest(root, staging, day)
         _replace(staging, final)
     except BaseException:
@@ -197,12 +193,7 @@ def _site(
 
 
 def _pdfs(
-    project: Project,
-    documents: dict[str, str],
-    docs_dir: Path,
-    out: Path,
-    day: date,
-    outcome: BuildResult,
+    project: Project, documents: dict[str, str], docs_dir: Path, out: Path, stamp: datetime
 ) -> None:
     from cyberfile.render.pdf import PdfUnavailable, jobs_for, load_weasyprint, write_pdfs
 
@@ -212,8 +203,8 @@ def _pdfs(
         raise BuildError(str(exc)) from None
     out.mkdir()
     titles = {spec.slug: spec.title for spec in DOCUMENTS}
-    moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    write_pdfs(jobs_for(project, documents, titles, day.isoformat(), docs_dir, out), moment)
+    day = stamp.date().isoformat()
+    write_pdfs(jobs_for(project, documents, titles, day, docs_dir, out), stamp)
 
 
 def _manifest(root: Path, staging: Path, day: date) -> None:

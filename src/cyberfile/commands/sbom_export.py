@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import json
 import warnings
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from cyberfile.edit.roundtrip import write_atomic
 from cyberfile.model.project import Project
+from cyberfile.render.reproducible import midnight_utc
 from cyberfile.sbom.export import cyclonedx_sbom, cyclonedx_vex, openvex
-
-
-def document_time(project: Project, as_of: date | None) -> datetime:
-    """The timestamp of generated documents: --as-of, else the newest date in the data
-    (never the wall clock, so the same inputs give the same bytes)."""
-    day = as_of or project.latest_date() or date(1970, 1, 1)
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def export_documents(project: Project, as_of: date | None) -> dict[str, str]:
     """File name -> content. OpenVEX is left out when there is no statement to make
     (its schema requires at least one)."""
-    timestamp = document_time(project, as_of)
+    timestamp = midnight_utc(project.document_date(as_of))
     with warnings.catch_warnings():
         # the library warns about incomplete dependency graphs; validate reports
         # unused components (CF205) with file and line instead

@@ -97,6 +97,11 @@ class Project:
                 days.extend(d for d in (r.customer_communication, r.fixed_on, r.deployed_on) if d)
         return max(days, default=None)
 
+    def document_date(self, as_of: date | None = None) -> date:
+        """The date of generated documents: `as_of` when given, else the newest date in
+        the data (never the wall clock, so the same inputs give the same bytes)."""
+        return as_of or self.latest_date() or date(1970, 1, 1)
+
     def risk_control(self, vulnerability: Vulnerability) -> RiskControl:
         """Controlled or uncontrolled risk of a vulnerability under this project's policy."""
         return vulnerability.risk_control(self.manifest.policy)

@@ -6,7 +6,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime, time
+
+
+def midnight_utc(day: date) -> datetime:
+    """The first moment of `day` in UTC: the timestamp generated documents carry."""
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 @contextlib.contextmanager

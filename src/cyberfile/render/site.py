@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -115,7 +115,3 @@ def build_site(source: Path, out: Path, project: Project, day: datetime) -> None
         logger.removeHandler(handler)
         logger.setLevel(level)
     config_path.unlink()
-
-
-def utc_midnight(day_text: str) -> datetime:
-    return datetime.fromisoformat(day_text).replace(tzinfo=UTC)

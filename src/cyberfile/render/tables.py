@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from dataclasses import astuple, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from cyberfile.model.project import Project
 from cyberfile.trace.matrix import chains, component_vulnerabilities, requirement_coverage
@@ -18,7 +16,7 @@ from cyberfile.trace.matrix import chains, component_vulnerabilities, requiremen
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _headers(rows: Sequence[Any], cls: type) -> list[str]:
+def _headers(cls: type) -> list[str]:
     return [f.name.replace("_", " ") for f in fields(cls)]
 
 
@@ -32,17 +30,17 @@ def matrices(project: Project) -> list[tuple[str, list[str], list[tuple[str, ...
     return [
         (
             "Threat chains",
-            _headers(chain_rows, ChainRow),
+            _headers(ChainRow),
             [tuple(str(v) for v in astuple(r)) for r in chain_rows],
         ),
         (
             "Requirement coverage",
-            _headers(coverage_rows, CoverageRow),
+            _headers(CoverageRow),
             [tuple(str(v) for v in astuple(r)) for r in coverage_rows],
         ),
         (
             "Components",
-            _headers(component_rows, ComponentRow),
+            _headers(ComponentRow),
             [tuple(str(v) for v in astuple(r)) for r in component_rows],
         ),
     ]

@@ -19,7 +19,7 @@ import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -64,6 +64,7 @@ from cyberfile.model.vocabulary import (
     VulnerabilityStatus,
 )
 from cyberfile.model.vulnerabilities import Vulnerability
+from cyberfile.render.reproducible import midnight_utc
 from cyberfile.vulndb.cvss import CvssProblem
 from cyberfile.vulndb.cvss import score as cvss_score
 
@@ -320,10 +321,6 @@ def _utc(timestamp: datetime) -> datetime:
     return timestamp.astimezone(UTC)
 
 
-def _midnight_utc(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
-
-
 def _package_url(text: str) -> PackageURL | None:
     # An invalid purl is reported by `validate` (CF400); the export leaves it out.
     try:
@@ -555,7 +552,7 @@ def _analysis(vulnerability: Vulnerability) -> VulnerabilityAnalysis:
             else []
         ),
         detail=vulnerability.detail,
-        last_updated=_midnight_utc(vulnerability.assessed.on) if vulnerability.assessed else None,
+        last_updated=midnight_utc(vulnerability.assessed.on) if vulnerability.assessed else None,
     )
 
 
