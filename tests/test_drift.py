@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 from junitparser import Failure, JUnitXml
 
-from cyberfile.check.rules import RULES
+from cyberfile.diagnostics.rules import RULES
 
 from .conftest import EXAMPLE, SHARED_DATA, Run, edit, line_of
 

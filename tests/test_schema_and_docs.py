@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from cyberfile.check.rules import RULES
+from cyberfile.diagnostics.rules import RULES
 from cyberfile.docgen import PAGES
 from cyberfile.load.yamlsource import read_document
 from cyberfile.schema import schema_files

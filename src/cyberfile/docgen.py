@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from cyberfile.check.rules import RULES
+from cyberfile.diagnostics.rules import RULES
 from cyberfile.model.manifest import Manifest
 from cyberfile.model.project import MANIFEST_NAME, PARTS
 from cyberfile.schema import json_schema

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-from cyberfile.check import rules
-from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.evidence_files import check_evidence_files, resolve_inside
 from cyberfile.check.fingerprint import Fingerprints, reviewables
 from cyberfile.check.index import position
 from cyberfile.check.sbom import check_sbom
+from cyberfile.diagnostics import rules
+from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.load.project import LoadResult
 from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.project import Project

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cyberfile.load.yamlsource import PathKey, Position, SourceMap
+from cyberfile.diagnostics.position import PathKey, Position
+from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.project import Project
 
 

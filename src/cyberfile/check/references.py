@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cyberfile.check import rules
-from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.index import Definition, Kind, ProjectIndex, definitions, position
-from cyberfile.load.yamlsource import PathKey, SourceMap
+from cyberfile.diagnostics import rules
+from cyberfile.diagnostics.diagnostic import Diagnostic
+from cyberfile.diagnostics.position import PathKey
+from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.project import Project
 from cyberfile.model.purl import package_of
 

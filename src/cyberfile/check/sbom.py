@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from packageurl import PackageURL
 
-from cyberfile.check import rules
-from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.index import position
+from cyberfile.diagnostics import rules
+from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import SupportLevel, VulnerabilityStatus

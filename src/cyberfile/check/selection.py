@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cyberfile.check import rules
-from cyberfile.check.diagnostic import Diagnostic
+from cyberfile.diagnostics import rules
+from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.load.project import LoadResult
 
 

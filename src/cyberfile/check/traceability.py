@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cyberfile.check import rules
-from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.index import position
+from cyberfile.diagnostics import rules
+from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import TestResult, ViewType

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.evidence_files import check_evidence_files
 from cyberfile.check.references import build_index, check_references
 from cyberfile.check.sbom import check_sbom
 from cyberfile.check.selection import RuleSelection, selection_for
 from cyberfile.check.traceability import check_traceability
+from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.load.project import LoadResult, load_project
 
 

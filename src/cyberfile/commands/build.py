@@ -19,16 +19,16 @@ from pathlib import Path
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from cyberfile import __version__
-from cyberfile.check.diagnostic import Diagnostic, Severity
 from cyberfile.check.drift import check_drift
 from cyberfile.check.readiness import readiness
 from cyberfile.check.selection import selection_for
 from cyberfile.commands.sbom_export import export_documents
+from cyberfile.dates import midnight_utc
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.load.project import LoadResult, load_for_writing
 from cyberfile.model.project import Project
 from cyberfile.render.diagrams import project_diagrams
 from cyberfile.render.documents import DOCUMENTS, DocumentMeta, render_documents
-from cyberfile.render.reproducible import midnight_utc
 from cyberfile.render.tables import traceability_csv, traceability_xlsx
 
 

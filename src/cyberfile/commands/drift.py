@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.drift import check_drift
 from cyberfile.check.selection import RuleSelection, selection_for
 from cyberfile.commands.validate import run_check
+from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.load.project import load_project
 from cyberfile.report.model import ExitCode
 

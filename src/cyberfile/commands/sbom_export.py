@@ -7,9 +7,9 @@ import warnings
 from datetime import date
 from pathlib import Path
 
+from cyberfile.dates import midnight_utc
 from cyberfile.edit.roundtrip import write_atomic
 from cyberfile.model.project import Project
-from cyberfile.render.reproducible import midnight_utc
 from cyberfile.sbom.export import cyclonedx_sbom, cyclonedx_vex, openvex
 
 

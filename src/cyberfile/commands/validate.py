@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from cyberfile.check.diagnostic import Diagnostic, Severity
 from cyberfile.check.selection import RuleSelection
 from cyberfile.check.validate import validate
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.load.project import discover
 from cyberfile.report import renderer
 from cyberfile.report.model import ExitCode, ProjectReport, Report

@@ -11,9 +11,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from cyberfile.check import rules
-from cyberfile.check.diagnostic import Diagnostic
-from cyberfile.load.yamlsource import PathKey, SourceMap
+from cyberfile.diagnostics import rules
+from cyberfile.diagnostics.diagnostic import Diagnostic
+from cyberfile.diagnostics.position import PathKey
+from cyberfile.load.yamlsource import SourceMap
 
 _NOISE_PREFIXES = ("function-", "lax-", "strict-", "json-or-python", "chain")
 

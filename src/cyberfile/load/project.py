@@ -18,16 +18,11 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from cyberfile.check import rules
-from cyberfile.check.diagnostic import Diagnostic, Severity
+from cyberfile.diagnostics import rules
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
+from cyberfile.diagnostics.position import Position
 from cyberfile.load.errors import convert, relevant
-from cyberfile.load.yamlsource import (
-    Document,
-    Position,
-    SourceMap,
-    YamlProblem,
-    read_document,
-)
+from cyberfile.load.yamlsource import Document, SourceMap, YamlProblem, read_document
 from cyberfile.model.manifest import SCHEMA_VERSION, Device, Manifest, Policy
 from cyberfile.model.project import MANIFEST_NAME, PARTS, PartSpec, Project
 

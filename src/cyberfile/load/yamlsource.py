@@ -15,9 +15,11 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
+
+from cyberfile.diagnostics.position import PathKey, Position
 
 try:  # libyaml bindings; the pure-Python parser is the fallback
     from yaml._yaml import CParser as _Parser
@@ -26,16 +28,6 @@ except ImportError:  # pragma: no cover - exercised only where libyaml is absent
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 64
-
-PathKey = tuple[str | int, ...]
-
-
-class Position(NamedTuple):
-    """A place in a source file; line and column count from 1."""
-
-    file: Path
-    line: int
-    column: int
 
 
 @dataclass(eq=False)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from cyberfile import dates
 from cyberfile.model.anomalies import Anomalies
 from cyberfile.model.architecture import Architecture
 from cyberfile.model.base import Model
@@ -98,9 +99,8 @@ class Project:
         return max(days, default=None)
 
     def document_date(self, as_of: date | None = None) -> date:
-        """The date of generated documents: `as_of` when given, else the newest date in
-        the data (never the wall clock, so the same inputs give the same bytes)."""
-        return as_of or self.latest_date() or date(1970, 1, 1)
+        """The date of generated documents (see cyberfile.dates.document_date)."""
+        return dates.document_date(as_of, self.latest_date())
 
     def risk_control(self, vulnerability: Vulnerability) -> RiskControl:
         """Controlled or uncontrolled risk of a vulnerability under this project's policy."""

@@ -9,8 +9,8 @@ from datetime import date
 from typing import Any
 
 from cyberfile import __version__
-from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.readiness import ReadinessItem, readiness, score
+from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import ControlCategory, LabelingTopic, Stride, ViewType
 from cyberfile.postmarket.clocks import clocks

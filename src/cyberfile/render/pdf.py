@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from cyberfile.dates import source_date
 from cyberfile.model.project import Project
 from cyberfile.render.escape import one_line
-from cyberfile.render.reproducible import source_date
 
 
 class PdfUnavailable(Exception):

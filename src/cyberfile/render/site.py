@@ -11,13 +11,13 @@ from pathlib import Path
 
 import yaml
 
-from cyberfile.check.diagnostic import Diagnostic
 from cyberfile.check.readiness import ReadinessItem, score
+from cyberfile.dates import source_date
+from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.model.project import Project
 from cyberfile.render.documents import DOCUMENTS
 from cyberfile.render.environment import md_table
 from cyberfile.render.escape import escape_markdown, one_line
-from cyberfile.render.reproducible import source_date
 
 
 class SiteError(Exception):

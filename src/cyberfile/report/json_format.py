@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from cyberfile import __version__
-from cyberfile.check.diagnostic import Diagnostic, Severity
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.report.model import Report, display_path
 
 FORMAT_VERSION = 1

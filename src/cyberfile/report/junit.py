@@ -7,7 +7,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from cyberfile.check.diagnostic import Diagnostic, Severity
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.report.model import Report, display_path
 from cyberfile.report.ruleset import rules_for
 

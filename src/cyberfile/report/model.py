@@ -7,7 +7,7 @@ from datetime import date
 from enum import IntEnum
 from pathlib import Path
 
-from cyberfile.check.diagnostic import Diagnostic, Severity
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 
 
 class ExitCode(IntEnum):

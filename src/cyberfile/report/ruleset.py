@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cyberfile.check.rules import RULES, Rule
+from cyberfile.diagnostics.rules import RULES, Rule
 
 
 def rules_for(command: str) -> list[Rule]:

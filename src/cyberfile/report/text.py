@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cyberfile.check.diagnostic import Diagnostic, Severity
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.report.model import Report, display_path
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}

@@ -53,6 +53,7 @@ from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from cyberfile import __version__
+from cyberfile.dates import midnight_utc
 from cyberfile.model.manifest import Device
 from cyberfile.model.project import Project
 from cyberfile.model.sbom import Component
@@ -64,7 +65,6 @@ from cyberfile.model.vocabulary import (
     VulnerabilityStatus,
 )
 from cyberfile.model.vulnerabilities import Vulnerability
-from cyberfile.render.reproducible import midnight_utc
 from cyberfile.vulndb.cvss import CvssProblem
 from cyberfile.vulndb.cvss import score as cvss_score
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from cyberfile.load.yamlsource import Position
+from cyberfile.diagnostics.position import Position
 
 
 class Severity(StrEnum):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cyberfile.check.diagnostic import Diagnostic, Severity
-from cyberfile.load.yamlsource import Position
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
+from cyberfile.diagnostics.position import Position
 
 
 @dataclass(frozen=True)
