@@ -23,7 +23,9 @@ from cyberfile.load.project import load_project
 from cyberfile.model.manifest import Device
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import VulnerabilityStatus
-from cyberfile.sbom.export import cyclonedx_sbom, cyclonedx_vex, device_purl, openvex
+from cyberfile.sbom.cyclonedx_write import cyclonedx_sbom, cyclonedx_vex
+from cyberfile.sbom.documents import device_purl
+from cyberfile.sbom.openvex import openvex
 
 from .conftest import EXAMPLE, SHARED_DATA, Run, edit
 
@@ -335,7 +337,8 @@ import json, sys
 from datetime import datetime
 from pathlib import Path
 from cyberfile.load.project import load_project
-from cyberfile.sbom.export import cyclonedx_sbom, cyclonedx_vex, openvex
+from cyberfile.sbom.cyclonedx_write import cyclonedx_sbom, cyclonedx_vex
+from cyberfile.sbom.openvex import openvex
 project = load_project(Path(sys.argv[1])).project
 timestamp = datetime.fromisoformat(sys.argv[2])
 sbom = cyclonedx_sbom(project, timestamp=timestamp)

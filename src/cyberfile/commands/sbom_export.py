@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
-import json
-import warnings
-from datetime import date
 from pathlib import Path
 
-from cyberfile.dates import midnight_utc
-from cyberfile.edit.roundtrip import write_atomic
-from cyberfile.model.project import Project
-from cyberfile.sbom.export import cyclonedx_sbom, cyclonedx_vex, openvex
+from cyberfile import dates
+from cyberfile.errors import ExitCode, WriteError
+from cyberfile.load.project import load_clean, one_project
+from cyberfile.report.terminal import echo
+from cyberfile.sbom.publish import export_documents, write_documents
 
 
-def export_documents(project: Project, as_of: date | None) -> dict[str, str]:
-    """File name -> content. OpenVEX is left out when there is no statement to make
-    (its schema requires at least one)."""
-    timestamp = midnight_utc(project.document_date(as_of))
-    with warnings.catch_warnings():
-        # the library warns about incomplete dependency graphs; validate reports
-        # unused components (CF205) with file and line instead
-        warnings.simplefilter("ignore", UserWarning)
-        sbom = cyclonedx_sbom(project, timestamp=timestamp)
-        serial = json.loads(sbom)["serialNumber"]
-        files = {
-            "sbom.cdx.json": sbom,
-            "vex.cdx.json": cyclonedx_vex(project, timestamp=timestamp, sbom_serial=serial),
-        }
-        if project.vulnerabilities.vulnerabilities:
-            files["vex.openvex.json"] = openvex(project, timestamp=timestamp)
-    return files
-
-
-def write_documents(files: dict[str, str], out: Path) -> list[Path]:
-    written = []
-    for name, text in files.items():
-        path = out / name
-        write_atomic(path, text)
-        written.append(path)
-    return written
+def run(project: Path | None, cwd: Path, output: Path | None, as_of: str | None) -> ExitCode:
+    root = one_project(project, cwd)
+    loaded = load_clean(root).project
+    assert loaded is not None
+    files = export_documents(loaded, dates.requested_document_day(as_of))
+    out = output or Path("build") / root.resolve().name
+    try:
+        written = write_documents(files, out)
+    except OSError as exc:
+        raise WriteError(f"cannot write {out.as_posix()}: {exc.strerror or exc}") from None
+    for path in written:
+        echo(f"wrote {path.as_posix()}")
+    if "vex.openvex.json" not in files:
+        echo(
+            "no vulnerabilities recorded: vex.openvex.json not written (OpenVEX needs "
+            "at least one statement)"
+        )
+    return ExitCode.OK

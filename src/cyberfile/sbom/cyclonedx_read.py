@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cyberfile.errors import InputError
 from cyberfile.model.vocabulary import HASH_HEX_LENGTH, HashAlgorithm
 
 MAX_SBOM_BYTES = 256 * 1024 * 1024
@@ -31,7 +32,7 @@ _HASHES = {
 """CycloneDX hash algorithm names -> the names sbom.yaml uses."""
 
 
-class SbomReadError(Exception):
+class SbomReadError(InputError):
     """The file is not a CycloneDX SBOM cyberfile can read; the message says why."""
 
 
