@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from cyberfile.diagnostics.rules import RULES
+from cyberfile.diagnostics.rules import DEPRECATED_VALUE, RULES
+from cyberfile.load.deprecations import ANY, DEPRECATED_VALUES
 from cyberfile.model.manifest import Manifest
 from cyberfile.model.project import MANIFEST_NAME, PARTS
 from cyberfile.schema import json_schema
@@ -161,7 +162,26 @@ def format_markdown() -> str:
     )
     for spec in PARTS:
         lines += _file_section(f"{spec.name}.yaml", spec.summary, spec.model)
+    lines += _deprecated_section()
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _deprecated_section() -> list[str]:
+    lines = [
+        "## Deprecated spellings",
+        "",
+        "Old spellings that cyberfile still reads, as the new spelling, with the warning "
+        f"{DEPRECATED_VALUE.code} ({DEPRECATED_VALUE.name}) at the value. The tables above "
+        "and the JSON Schemas list only the new spellings, so editors that check files "
+        "against `schemas/` flag the old ones: replace them.",
+        "",
+        "| file | key | old | new |",
+        "|---|---|---|---|",
+    ]
+    for entry in DEPRECATED_VALUES:
+        key = "".join("[]" if p == ANY else f".{p}" for p in entry.path).lstrip(".")
+        lines.append(f"| `{entry.part}.yaml` | `{key}` | `{entry.old}` | `{entry.new}` |")
+    return [*lines, ""]
 
 
 PAGES = {"rules.md": rules_markdown, "format.md": format_markdown}

@@ -19,7 +19,7 @@ class SecurityTest(Model):
     id: ItemId
     title: Text
     type: TestType = Field(
-        description="security_requirement | threat_mitigation | fuzz | penetration | "
+        description="security_requirement | threat_mitigation | fuzz_test | penetration_test | "
         "static_analysis | dynamic_analysis | software_composition_analysis | "
         "attack_surface_analysis | vulnerability_scan | robustness | abuse_case."
     )

@@ -112,10 +112,15 @@ CONTROL_CATEGORY_ALIASES = {"updatability_patchability": "firmware_software_upda
 
 
 class TestType(StrEnum):
+    """Kinds of security testing (§V.C); those that are also evidence types are spelt alike."""
+
+    # penetration_test, fuzz_test, static_analysis and vulnerability_scan are EvidenceType
+    # values too. The old spellings `penetration` and `fuzz` are still read, with a
+    # warning: cyberfile.load.deprecations.
     SECURITY_REQUIREMENT = "security_requirement"
     THREAT_MITIGATION = "threat_mitigation"
-    FUZZ = "fuzz"
-    PENETRATION = "penetration"
+    FUZZ_TEST = "fuzz_test"
+    PENETRATION_TEST = "penetration_test"
     STATIC_ANALYSIS = "static_analysis"
     DYNAMIC_ANALYSIS = "dynamic_analysis"
     SOFTWARE_COMPOSITION_ANALYSIS = "software_composition_analysis"
