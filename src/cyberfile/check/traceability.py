@@ -1,8 +1,18 @@
-"""Traceability gaps (CF200-CF207): threat -> control -> requirement -> test, and more."""
+"""Traceability gaps (CF200-CF207): threat -> control -> requirement -> test, and more.
+
+An item that is invalid is left out of the model (its own error says why); what it
+links to is still counted here, from `invalid` (the loader's `LoadResult.invalid`), so
+that one mistake does not also show up as a gap: a test with a bad date still verifies
+its requirements, an asset with a typo still uses its components, a view with a bad
+element still is a view of its type. A threat or control that is invalid is dropped
+whole with the links it names, so threat -> control and control -> requirement gaps
+cannot come from an invalid item.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from cyberfile.check.index import position
 from cyberfile.diagnostics import rules
@@ -11,8 +21,31 @@ from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import TestResult, ViewType
 
+Invalid = Mapping[str, Mapping[str, Any]]
+"""By part, what validation left out of the model, as written (`LoadResult.invalid`)."""
 
-def check_traceability(project: Project, sources: dict[str, SourceMap]) -> Iterator[Diagnostic]:
+
+def _written(invalid: Invalid, part: str, key: str, field: str) -> Iterator[tuple[Any, str]]:
+    """(item, text) for each text an invalid item of list `key` wrote under `field`."""
+    items = invalid.get(part, {}).get(key)
+    for item in items if isinstance(items, list) else ():
+        value = item.get(field) if isinstance(item, dict) else None
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                yield item, text
+
+
+_VIEW_TYPES = {v.value: v for v in ViewType}
+
+
+def _view_types(texts: Iterable[Any]) -> set[ViewType]:
+    return {_VIEW_TYPES[t] for t in texts if isinstance(t, str) and t in _VIEW_TYPES}
+
+
+def check_traceability(
+    project: Project, sources: dict[str, SourceMap], invalid: Invalid | None = None
+) -> Iterator[Diagnostic]:
+    invalid = invalid or {}
     for i, threat in enumerate(project.threats.threats):
         here = position(sources, "threats", ("threats", i))
         if not threat.controls:
@@ -30,6 +63,7 @@ def check_traceability(project: Project, sources: dict[str, SourceMap]) -> Itera
     verified: set[str] = set()
     for test in project.tests.tests:
         verified.update(test.verifies)
+    verified.update(text for _, text in _written(invalid, "tests", "tests", "verifies"))
     for i, control in enumerate(project.controls.controls):
         if not control.requirements:
             yield rules.CONTROL_WITHOUT_REQUIREMENT(
@@ -50,10 +84,14 @@ def check_traceability(project: Project, sources: dict[str, SourceMap]) -> Itera
         elif test.result in (TestResult.BLOCKED, TestResult.NOT_RUN):
             yield rules.TEST_NOT_PERFORMED(where, f"{test.id} is {test.result.value}")
 
-    yield from _unused_components(project, sources)
+    yield from _unused_components(project, sources, invalid)
 
     present = {view.type for view in project.architecture.views}
-    omitted = project.architecture.omitted_views
+    present |= _view_types(t for _, t in _written(invalid, "architecture", "views", "type"))
+    omitted = set(project.architecture.omitted_views)
+    dropped_omitted = invalid.get("architecture", {}).get("omitted_views")
+    if isinstance(dropped_omitted, dict):
+        omitted |= _view_types(dropped_omitted)
     for view_type in ViewType:
         if view_type not in present and view_type not in omitted:
             where = position(sources, "architecture", ("views",)) or position(
@@ -65,10 +103,17 @@ def check_traceability(project: Project, sources: dict[str, SourceMap]) -> Itera
             )
 
 
-def _unused_components(project: Project, sources: dict[str, SourceMap]) -> Iterator[Diagnostic]:
-    depends = {c.ref: c.depends_on for c in project.sbom.components}
+def _unused_components(
+    project: Project, sources: dict[str, SourceMap], invalid: Invalid
+) -> Iterator[Diagnostic]:
+    depends: dict[str, list[str]] = {c.ref: list(c.depends_on) for c in project.sbom.components}
+    for item, text in _written(invalid, "sbom", "components", "depends_on"):
+        ref = item.get("ref")
+        if isinstance(ref, str):
+            depends.setdefault(ref, []).append(text)
     used: set[str] = set()
     pending = [ref for asset in project.architecture.assets for ref in asset.components]
+    pending.extend(text for _, text in _written(invalid, "architecture", "assets", "components"))
     while pending:
         ref = pending.pop()
         if ref in used:

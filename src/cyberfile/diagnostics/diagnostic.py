@@ -28,13 +28,17 @@ class Diagnostic:
     position: Position | None
     unreadable: bool = False
     """True when the input could not be read at all (exit code 2)."""
+    leading: bool = False
+    """A problem with the project's files themselves (a misspelt part file, a part given
+    twice): it explains other findings, so it sorts before all of them."""
 
     @property
     def file(self) -> Path | None:
         return self.position.file if self.position else None
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
+    def sort_key(self) -> tuple[bool, str, int, int, str, str]:
+        """Leading problems first, then by file, line and column."""
         pos = self.position
         if pos is None:
-            return ("", 0, 0, self.code, self.message)
-        return (str(pos.file), pos.line, pos.column, self.code, self.message)
+            return (not self.leading, "", 0, 0, self.code, self.message)
+        return (not self.leading, str(pos.file), pos.line, pos.column, self.code, self.message)

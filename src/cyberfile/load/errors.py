@@ -60,6 +60,19 @@ def _item_context(data: Any, path: PathKey) -> tuple[str | None, PathKey]:
     return label, rest
 
 
+def _node_at(data: Any, path: PathKey) -> Any:
+    """The value at `path` in the data as written, or None."""
+    node = data
+    for part in path:
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
 def _unwrap(annotation: Any) -> Iterator[Any]:
     """Yield the model classes and container element types inside an annotation."""
     origin = typing.get_origin(annotation)
@@ -119,15 +132,35 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
+def _closest(word: str, candidates: list[str]) -> str | None:
+    """The candidate `word` (an unknown key or value) is most likely a misspelling of."""
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def relevant(errors: list[ErrorDetails]) -> list[ErrorDetails]:
     """Drop an error that only follows from another: a list reported too short because
-    its one value was invalid is one mistake, not two."""
+    its one value was invalid is one mistake, not two; so is a required field reported
+    missing because its key is misspelt (`titel:`), which the unknown key reports with
+    "did you mean 'title'?"."""
     paths = [clean_loc(e["loc"]) for e in errors]
+    missing: dict[PathKey, list[str]] = {}
+    for error, path in zip(errors, paths, strict=True):
+        if error["type"] == "missing" and path:
+            missing.setdefault(path[:-1], []).append(str(path[-1]))
+    misspelt: set[PathKey] = set()
+    for error, path in zip(errors, paths, strict=True):
+        if error["type"] == "extra_forbidden" and path:
+            meant = _closest(str(path[-1]), missing.get(path[:-1], []))
+            if meant is not None:
+                misspelt.add((*path[:-1], meant))
     keep = []
     for error, path in zip(errors, paths, strict=True):
         if error["type"] == "too_short" and any(
             len(other) > len(path) and other[: len(path)] == path for other in paths
         ):
+            continue
+        if error["type"] == "missing" and path in misspelt:
             continue
         keep.append(error)
     return keep
@@ -153,9 +186,19 @@ def convert(
         parent = model_at(root_model, path[:-1])
         key_hint = None
         if parent is not None:
-            close = difflib.get_close_matches(key, field_names(parent), n=1, cutoff=0.6)
+            # A required field that is missing here is the likeliest meaning (and
+            # `relevant` dropped its own "missing" error on that account).
+            written = _node_at(data, path[:-1])
+            absent = [
+                info.alias or name
+                for name, info in parent.model_fields.items()
+                if info.is_required()
+                and isinstance(written, dict)
+                and (info.alias or name) not in written
+            ]
+            close = _closest(key, absent) or _closest(key, field_names(parent))
             if close:
-                key_hint = f"did you mean '{close[0]}'?"
+                key_hint = f"did you mean '{close}'?"
             else:
                 key_hint = "allowed keys here: " + ", ".join(field_names(parent))
         owner = f"{label}" if label else (dotted(path[:-1]) or "the top level")
@@ -172,10 +215,9 @@ def convert(
         expected = str(ctx.get("expected", ""))
         message = f"{subject}: {_describe(value)} is not one of {expected}"
         options = [o.strip(" '") for o in expected.replace(" or ", ", ").split(",")]
-        if isinstance(value, str):
-            close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
-            if close:
-                hint = f"did you mean '{close[0]}'?"
+        meant = _closest(value, options) if isinstance(value, str) else None
+        if meant:
+            hint = f"did you mean '{meant}'?"
         return rules.INVALID_VALUE(position, message, hint or "use one of the listed values")
     if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
         written = source.numbers.get(path, repr(value))

@@ -12,7 +12,7 @@ import gc
 import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
-from cyberfile.diagnostics.position import Position
+from cyberfile.diagnostics.position import PathKey, Position
+from cyberfile.errors import InputError, UsageError
+from cyberfile.load.deprecations import apply_deprecations
 from cyberfile.load.errors import convert, relevant
 from cyberfile.load.yamlsource import Document, SourceMap, YamlProblem, read_document
 from cyberfile.model.manifest import SCHEMA_VERSION, Device, Manifest, Policy
@@ -41,6 +43,12 @@ class LoadResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, SourceMap] = field(default_factory=dict)
     written_ids: set[str] = field(default_factory=set)
+    invalid: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """By part, what validation left out of the model, as written: the invalid items of
+    each list (`{"tests": {"tests": [item, ...]}}`) and invalid values of other keys, so
+    that a traceability gap that exists only because an item was dropped is not reported
+    (the item's own error says what is wrong). A misspelt part file (CF105) is recorded
+    here whole, under the part it was meant to be."""
     files: list[Path] = field(default_factory=list)
     complete: bool = True
     """False when a file could not be read: reference and gap checks would mislead."""
@@ -105,6 +113,25 @@ def discover(paths: list[Path], cwd: Path) -> tuple[list[Path], list[Diagnostic]
     return roots, problems
 
 
+def one_project(path: Path | None, cwd: Path) -> Path:
+    """The project a single-project command works on, found as every command finds
+    projects: the PATH given; else the current folder when it holds a cyberfile.yaml;
+    else the one project under ./projects/ (several: the user must name one)."""
+    if path is not None:
+        root = find_root(path)
+        if root is None:
+            what = "no such file or folder" if not path.exists() else "not a cyberfile project"
+            raise InputError(f"{path.as_posix()}: {what} (no {MANIFEST_NAME})")
+        return root
+    roots, problems = discover([], cwd)
+    if problems:
+        raise InputError(problems[0].message)
+    if len(roots) > 1:
+        names = ", ".join(r.as_posix() for r in roots[:5]) + (", ..." if len(roots) > 5 else "")
+        raise UsageError(f"{len(roots)} projects here ({names}); name the one to work on")
+    return roots[0]
+
+
 def _list_fields(model: type[BaseModel]) -> dict[str, Any]:
     """Fields of a part model that hold lists of items, with the item type."""
     out: dict[str, Any] = {}
@@ -118,12 +145,15 @@ def _list_fields(model: type[BaseModel]) -> dict[str, Any]:
 
 def _shift(source: SourceMap, key: str, offset: int, into: SourceMap) -> None:
     """Copy positions into `into`, moving items of list `key` down by `offset`."""
-    for table, target in ((source.values, into.values), (source.keys, into.keys)):
-        for path, pos in table.items():
-            if offset and path[0] == key and len(path) > 1 and isinstance(path[1], int):
-                target[(key, path[1] + offset, *path[2:])] = pos
-            elif path:
-                target[path] = pos
+
+    def move(path: PathKey) -> PathKey | None:
+        if not path:
+            return None
+        if offset and path[0] == key and len(path) > 1 and isinstance(path[1], int):
+            return (key, path[1] + offset, *path[2:])
+        return path
+
+    into.update(source.moved(move))
 
 
 def _merge_folder(
@@ -167,10 +197,7 @@ def _merge_folder(
 
 
 def _only(source: SourceMap, key: str) -> SourceMap:
-    out = SourceMap()
-    out.values = {p: v for p, v in source.values.items() if p and p[0] == key}
-    out.keys = {p: v for p, v in source.keys.items() if p and p[0] == key}
-    return out
+    return source.moved(lambda path: path if path and path[0] == key else None)
 
 
 def _collect_ids(data: Any, into: set[str]) -> None:
@@ -188,10 +215,16 @@ def _collect_ids(data: Any, into: set[str]) -> None:
 
 
 def validate_part(
-    model: type[BaseModel], data: dict[str, Any], source: SourceMap
+    model: type[BaseModel],
+    data: dict[str, Any],
+    source: SourceMap,
+    dropped: dict[str, Any] | None = None,
 ) -> tuple[BaseModel, list[Diagnostic], SourceMap]:
     """Validate a part. On errors, report them all and keep every valid list item, with
-    the source map renumbered to match the kept items."""
+    the source map renumbered to match the kept items. What is left out goes into
+    `dropped`, as written: a list of the invalid items by list key, the value otherwise."""
+    if dropped is None:
+        dropped = {}
     try:
         return model.model_validate(data), [], source
     except ValidationError as exc:
@@ -209,6 +242,7 @@ def validate_part(
                 try:
                     items.append(adapter.validate_python(item))
                 except ValidationError:
+                    dropped.setdefault(key, []).append(item)
                     continue
                 renumber[(key, index)] = len(items) - 1
             kept[key] = items
@@ -216,19 +250,18 @@ def validate_part(
         try:
             model.model_validate({key: value})
         except ValidationError:
+            dropped[key] = value
             continue
         kept[key] = value
     salvaged = model.model_validate(kept)
-    new_source = SourceMap()
-    for table, target in ((source.values, new_source.values), (source.keys, new_source.keys)):
-        for path, pos in table.items():
-            if len(path) > 1 and isinstance(path[1], int) and path[0] in lists:
-                new_index = renumber.get((str(path[0]), path[1]))
-                if new_index is not None:
-                    target[(path[0], new_index, *path[2:])] = pos
-            else:
-                target[path] = pos
-    return salvaged, diagnostics, new_source
+
+    def move(path: PathKey) -> PathKey | None:
+        if len(path) > 1 and isinstance(path[1], int) and path[0] in lists:
+            new_index = renumber.get((str(path[0]), path[1]))
+            return None if new_index is None else (path[0], new_index, *path[2:])
+        return path
+
+    return salvaged, diagnostics, source.moved(move)
 
 
 def _problem(problem: YamlProblem, result: LoadResult) -> Diagnostic:
@@ -245,18 +278,23 @@ def _read_part(
     for stray in (root / f"{spec.name}.yml", *sorted(folder.glob("*.yml"))):
         if stray.is_file():
             result.diagnostics.append(
-                rules.PART_LAYOUT(
-                    Position(stray, 1, 1),
-                    f"{stray.name}: cyberfile reads files ending in .yaml; this file is ignored",
-                    f"rename it to {stray.stem}.yaml",
+                _leading(
+                    rules.PART_LAYOUT(
+                        Position(stray, 1, 1),
+                        f"{stray.name}: cyberfile reads files ending in .yaml; this file is "
+                        "ignored",
+                        f"rename it to {stray.stem}.yaml",
+                    )
                 )
             )
     if single.is_file() and folder.is_dir():
         result.diagnostics.append(
-            rules.PART_LAYOUT(
-                Position(single, 1, 1),
-                f"both {spec.name}.yaml and the folder {spec.name}/ exist",
-                f"move the content of {spec.name}.yaml into the folder, or remove the folder",
+            _leading(
+                rules.PART_LAYOUT(
+                    Position(single, 1, 1),
+                    f"both {spec.name}.yaml and the folder {spec.name}/ exist",
+                    f"move the content of {spec.name}.yaml into the folder, or remove the folder",
+                )
             )
         )
         return None
@@ -328,19 +366,64 @@ def _load_manifest(root: Path, result: LoadResult) -> Manifest | None:
     return Manifest.model_construct(schema_version=1, device=device, policy=policy)
 
 
+MISSPELT_CUTOFF = 0.75
+"""How close (difflib ratio) a file name must be to a missing part to be taken for it:
+threat -> threats 0.92, anomaly -> anomalies 0.75, but not notes -> tests 0.6."""
+
+
+def _leading(diagnostic: Diagnostic) -> Diagnostic:
+    """A problem with the project's files themselves: reported before every finding."""
+    return replace(diagnostic, leading=True)
+
+
 def _unknown_parts(root: Path, result: LoadResult) -> None:
+    """Report YAML files at the top of the project that are not parts."""
     known = {spec.name for spec in PARTS} | {MANIFEST_NAME.removesuffix(".yaml")}
+    missing = sorted(
+        spec.name
+        for spec in PARTS
+        if not (root / f"{spec.name}.yaml").is_file() and not (root / spec.name).is_dir()
+    )
     for path in sorted([*root.glob("*.yaml"), *root.glob("*.yml")]):
         if path.stem in known or not path.is_file():
             continue
+        meant = difflib.get_close_matches(path.stem, missing, n=1, cutoff=MISSPELT_CUTOFF)
+        if meant:
+            _misspelt_part(path, meant[0], result)
+            continue
         close = difflib.get_close_matches(path.stem, sorted(known), n=1, cutoff=0.6)
         result.diagnostics.append(
-            rules.UNKNOWN_PART(
-                Position(path, 1, 1),
-                f"{path.name} is not a cyberfile part; nothing in it is read",
-                f"did you mean {close[0]}.yaml?" if close else None,
+            _leading(
+                rules.UNKNOWN_PART(
+                    Position(path, 1, 1),
+                    f"{path.name} is not a cyberfile part; nothing in it is read",
+                    f"did you mean {close[0]}.yaml?" if close else None,
+                )
             )
         )
+
+
+def _misspelt_part(path: Path, part: str, result: LoadResult) -> None:
+    """A file named like a part that is missing is that part, misspelt: an error, first.
+    It is still not read as the part, but its ids and links are recorded like those of
+    an invalid item (`written_ids`, `invalid`), so that references to its ids are not
+    reported dangling and its links leave no gaps: the one finding is the file name."""
+    result.diagnostics.append(
+        _leading(
+            rules.PART_LAYOUT(
+                Position(path, 1, 1),
+                f"{path.name} is not a cyberfile part and there is no {part}.yaml: "
+                f"the {part} part is not read",
+                f"rename the file to {part}.yaml",
+            )
+        )
+    )
+    try:
+        doc = read_document(path)
+    except YamlProblem:
+        return  # its problems show once it has its right name
+    _collect_ids(doc.data, result.written_ids)
+    result.invalid[part] = doc.data
 
 
 def load_project(root: Path) -> LoadResult:
@@ -357,7 +440,9 @@ def load_project(root: Path) -> LoadResult:
                 continue
             data, source = read
             _collect_ids(data, result.written_ids)
-            model, problems, source = validate_part(spec.model, data, source)
+            result.diagnostics.extend(apply_deprecations(spec.name, data, source))
+            dropped = result.invalid.setdefault(spec.name, {})
+            model, problems, source = validate_part(spec.model, data, source, dropped)
             result.diagnostics.extend(problems)
             result.sources[spec.name] = source
             parts[spec.name] = model
@@ -379,3 +464,12 @@ def load_for_writing(root: Path) -> tuple[LoadResult, str | None]:
         )
         return result, f"{len(errors)} error(s) in the project; run `cyberfile validate`{where}"
     return result, None
+
+
+def load_clean(root: Path) -> LoadResult:
+    """Load a project that a command writes into or builds from; InputError when its
+    files have errors (the message names the first, with file and line)."""
+    result, problem = load_for_writing(root)
+    if problem or result.project is None:
+        raise InputError(f"{root.as_posix()}: {problem}")
+    return result

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,22 @@ class SourceMap:
     def key(self, path: PathKey) -> Position | None:
         """Position of the key that holds `path`, falling back to the value's position."""
         return self.keys.get(path) or self.value(path)
+
+    def moved(self, move: Callable[[PathKey], PathKey | None]) -> SourceMap:
+        """A copy with every path passed through `move` (None leaves the entry out). Every
+        table moves alike, so that merging a part folder or renumbering the kept items
+        loses none of them."""
+        out = SourceMap()
+        out.values = {new: v for p, v in self.values.items() if (new := move(p)) is not None}
+        out.keys = {new: v for p, v in self.keys.items() if (new := move(p)) is not None}
+        out.numbers = {new: v for p, v in self.numbers.items() if (new := move(p)) is not None}
+        return out
+
+    def update(self, other: SourceMap) -> None:
+        """Add every entry of `other` (its entries win)."""
+        self.values.update(other.values)
+        self.keys.update(other.keys)
+        self.numbers.update(other.numbers)
 
 
 @dataclass(frozen=True)
