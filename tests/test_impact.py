@@ -57,6 +57,7 @@ def test_vulnerability_by_alias(cli: Callable[..., Run], portfolio: Path) -> Non
 
 def test_nothing_found(cli: Callable[..., Run], portfolio: Path) -> None:
     run = cli("impact", "pkg:npm/left-pad", cwd=portfolio)
-    assert run.code == 0 and "no project contains or records pkg:npm/left-pad (2 searched)" in (
+    # like grep: nothing found is exit 1
+    assert run.code == 1 and "no project contains or records pkg:npm/left-pad (2 searched)" in (
         run.out
     )

@@ -1,170 +1,192 @@
-"""The command line: arguments in, a pipeline call, an exit code out. No logic lives here."""
+"""The command line: options parsed by click, handed to `cyberfile.commands.<verb>.run`,
+whose exit code is returned. No logic or output lives here, except turning a
+`CyberfileError` (and any bug) into a message and an exit code, in `main`."""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from cyberfile import __version__
-from cyberfile.report import FORMATS
-from cyberfile.report.model import ExitCode
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from cyberfile.check.selection import RuleSelection
-    from cyberfile.commands.scan import ProgressFactory
+from cyberfile.errors import CyberfileError, ExitCode
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+PATHS = click.Path(path_type=Path)
 
 
-@click.group(context_settings=CONTEXT)
+class _Failed(Exception):
+    """A CyberfileError, with the command it happened in (for the message prefix)."""
+
+    def __init__(self, command: str, error: CyberfileError) -> None:
+        super().__init__(str(error))
+        self.command = command
+        self.error = error
+
+
+class Command(click.Command):
+    """A command whose user-facing failures carry the command's name."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CyberfileError as exc:
+            raise _Failed(ctx.command_path, exc) from None
+
+
+class Group(click.Group):
+    command_class = Command
+    group_class = type  # subgroups (sbom) are of this class too
+
+
+def _exit(code: ExitCode) -> NoReturn:
+    raise SystemExit(int(code))
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="cyberfile")
 def cli() -> None:
     """Keep a medical device's cybersecurity file as code.
 
     \b
+    Projects: a PATH names a project folder (or its cyberfile.yaml); with no PATH,
+    the current folder if it holds a cyberfile.yaml, else every ./projects/*/.
     Exit codes: 0 clean; 1 findings at or above --fail-on; 2 the input could not
-    be read or the command was misused; 3 an internal error (please report it).
+    be read, an output could not be written, or the command was misused; 3 an
+    internal error (please report it). Colour: --color/--no-color, or NO_COLOR.
     """
 
 
-def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
-    """Rule codes from repeated or comma-separated options; unknown codes are misuse."""
-    from cyberfile.check.selection import unknown_codes
+def _report_options(*, selection: bool = True) -> Callable[[Callable[..., None]], Any]:
+    """The options of every command that reports findings."""
 
-    codes = tuple(c.strip().upper() for v in values for c in v.split(",") if c.strip())
-    unknown = unknown_codes(codes)
-    if unknown:
-        raise click.BadParameter(f"unknown rule code(s): {', '.join(unknown)}; see docs/rules.md")
-    return codes
+    def decorate(func: Callable[..., None]) -> Any:
+        options = [
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["text", "json", "sarif", "junit"]),
+                default="text",
+                show_default=True,
+                help="text, json, sarif (code scanning) or junit (CI test reports).",
+            ),
+            click.option(
+                "--output-format",
+                "layout",
+                type=click.Choice(["full", "concise", "grouped"]),
+                default="full",
+                show_default=True,
+                help="Text layout: with hints, one line per finding, or grouped by file.",
+            ),
+            click.option(
+                "--statistics",
+                is_flag=True,
+                help="Text: count the findings per rule instead of listing them.",
+            ),
+            click.option(
+                "--fail-on",
+                type=click.Choice(["error", "warning"]),
+                default="error",
+                show_default=True,
+                help="Lowest severity that makes the exit code 1.",
+            ),
+            click.option(
+                "--color/--no-color",
+                default=None,
+                help="Colour the text output (default: on a terminal, unless NO_COLOR).",
+            ),
+        ]
+        if selection:
+            options += [
+                click.option(
+                    "--select",
+                    multiple=True,
+                    metavar="CODE[,CODE]",
+                    help="Report only these rules (replaces cyberfile.yaml rules.select).",
+                ),
+                click.option(
+                    "--ignore",
+                    multiple=True,
+                    metavar="CODE[,CODE]",
+                    help="Rules not to report (adds to cyberfile.yaml rules.ignore).",
+                ),
+                click.option(
+                    "--enable",
+                    multiple=True,
+                    metavar="CODE[,CODE]",
+                    help="Opt-in rules to report (see docs/rules.md).",
+                ),
+            ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
 
 
-def _selection(
-    select: tuple[str, ...], ignore: tuple[str, ...], enable: tuple[str, ...]
-) -> RuleSelection:
-    from cyberfile.check.selection import RuleSelection
+def _options(fmt: str, layout: str, statistics: bool, fail_on: str, color: bool | None) -> Any:
+    from cyberfile.diagnostics.diagnostic import Severity
+    from cyberfile.report.model import ReportOptions, TextLayout
+    from cyberfile.report.terminal import use_color
 
-    return RuleSelection(
-        frozenset(_codes(ignore)), frozenset(_codes(enable)), frozenset(_codes(select))
+    return ReportOptions(
+        fmt=fmt,
+        fail_on=Severity(fail_on),
+        color=use_color(color, fmt),
+        layout=TextLayout(layout),
+        statistics=statistics,
     )
 
 
-FORMAT_CHOICE = click.Choice(list(FORMATS))
-
-
-def _use_color(color: bool | None, fmt: str) -> bool:
-    return color if color is not None else (fmt == "text" and sys.stdout.isatty())
-
-
-def _emit(result: tuple[ExitCode, str], use_color: bool) -> NoReturn:
-    """Print a rendered report and exit with the code it means."""
-    code, output = result
-    click.echo(output, nl=False, color=use_color)
-    raise SystemExit(int(code))
-
-
-def _report_options(func: Callable[..., None]) -> Callable[..., None]:
-    """Options shared by validate and drift."""
-    options = [
-        click.option(
-            "--format",
-            "fmt",
-            type=FORMAT_CHOICE,
-            default="text",
-            show_default=True,
-            help="text, json, sarif (code scanning) or junit (CI test reports).",
-        ),
-        click.option(
-            "--fail-on",
-            type=click.Choice(["error", "warning"]),
-            default="error",
-            show_default=True,
-            help="Lowest severity that makes the exit code 1.",
-        ),
-        click.option(
-            "--select",
-            multiple=True,
-            metavar="CODE[,CODE]",
-            help="Report only these rule codes (replaces cyberfile.yaml rules.select).",
-        ),
-        click.option(
-            "--ignore",
-            multiple=True,
-            metavar="CODE[,CODE]",
-            help="Rule codes not to report (adds to cyberfile.yaml rules.ignore).",
-        ),
-        click.option(
-            "--enable",
-            multiple=True,
-            metavar="CODE[,CODE]",
-            help="Opt-in rules to report, e.g. CF501 (never reviewed).",
-        ),
-        click.option(
-            "--color/--no-color",
-            default=None,
-            help="Colour the text output (default: when writing to a terminal).",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@_report_options
+@click.argument("paths", nargs=-1, type=PATHS)
+@_report_options()
 def validate(
     paths: tuple[Path, ...],
     fmt: str,
+    layout: str,
+    statistics: bool,
     fail_on: str,
+    color: bool | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     enable: tuple[str, ...],
-    color: bool | None,
 ) -> None:
     """Check projects: schema, references and traceability gaps. Never writes.
-
-    With no PATH: every project under ./projects/, or the current folder if it holds
-    a cyberfile.yaml.
 
     \b
     Examples:
       cyberfile validate
       cyberfile validate projects/example-infusion-pump
       cyberfile validate --format sarif projects/* > cyberfile.sarif
-      cyberfile validate --fail-on warning --ignore CF205
+      cyberfile validate --statistics
+      cyberfile validate --fail-on warning --ignore CF205 --output-format concise
     """
-    from cyberfile.commands.validate import run_validate
+    from cyberfile.commands import validate as command
 
-    use_color = _use_color(color, fmt)
-    _emit(
-        run_validate(
-            list(paths), Path.cwd(), fmt, fail_on, use_color, _selection(select, ignore, enable)
-        ),
-        use_color,
-    )
+    options = _options(fmt, layout, statistics, fail_on, color)
+    _exit(command.run(list(paths), Path.cwd(), options, select, ignore, enable))
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=PATHS)
 @click.option("--as-of", "as_of", help="Measure against this date, YYYY-MM-DD (default: today).")
-@_report_options
+@_report_options()
 def drift(
     paths: tuple[Path, ...],
     as_of: str | None,
     fmt: str,
+    layout: str,
+    statistics: bool,
     fail_on: str,
+    color: bool | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     enable: tuple[str, ...],
-    color: bool | None,
 ) -> None:
     """Which postmarket promise is overdue or about to be. Never writes.
 
@@ -176,27 +198,67 @@ def drift(
     Examples:
       cyberfile drift
       cyberfile drift --as-of 2027-01-01 projects/example-infusion-pump
+      cyberfile drift --enable CF501          # also: items never reviewed
       cyberfile drift --format junit > drift-junit.xml
     """
-    from cyberfile.commands.drift import run_drift
+    from cyberfile.commands import drift as command
 
-    use_color = _use_color(color, fmt)
-    _emit(
-        run_drift(
-            list(paths),
-            Path.cwd(),
-            _as_of(as_of),
-            fmt,
-            fail_on,
-            use_color,
-            _selection(select, ignore, enable),
-        ),
-        use_color,
-    )
+    options = _options(fmt, layout, statistics, fail_on, color)
+    _exit(command.run(list(paths), Path.cwd(), as_of, options, select, ignore, enable))
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=PATHS)
+@click.option(
+    "--osv",
+    "osv",
+    required=True,
+    type=PATHS,
+    help="Local OSV data: a folder of .json/.yaml records or an OSV all.zip export.",
+)
+@click.option(
+    "--kev",
+    "kev",
+    type=PATHS,
+    help="Local copy of the CISA KEV catalog (known_exploited_vulnerabilities.json).",
+)
+@click.option("--as-of", "as_of", help="Date of the scan, YYYY-MM-DD (default: today).")
+@click.option("--dry-run", is_flag=True, help="Report what would be recorded; write nothing.")
+@_report_options(selection=False)
+def scan(
+    paths: tuple[Path, ...],
+    osv: Path,
+    kev: Path | None,
+    as_of: str | None,
+    dry_run: bool,
+    fmt: str,
+    layout: str,
+    statistics: bool,
+    fail_on: str,
+    color: bool | None,
+) -> None:
+    """Match SBOM components against local OSV and CISA KEV copies.
+
+    New findings (CF440) are appended to vulnerabilities.yaml as under_investigation,
+    with the date, the CVSS vector of the advisory and the KEV flag; existing
+    assessments are never changed, but what the feeds now contradict is reported
+    (CF441), and so is every component no feed can match (CF442, a warning). The scan
+    is recorded as a dated vulnerability_scan evidence item; its date cannot be in the
+    future.
+
+    \b
+    Examples:
+      cyberfile scan --osv osv-pypi/ --kev known_exploited_vulnerabilities.json
+      cyberfile scan projects/pump --osv all.zip --dry-run --format sarif > scan.sarif
+    """
+    from cyberfile.commands import scan as command
+
+    options = _options(fmt, layout, statistics, fail_on, color)
+    _exit(command.run(list(paths), Path.cwd(), osv, kev, as_of, dry_run, options))
+
+
+@cli.command()
+@click.argument("path", type=PATHS)
 @click.option("--name", default="Example Device", show_default=True, help="Device name.")
 @click.option(
     "--manufacturer", default="Example Manufacturer", show_default=True, help="Manufacturer."
@@ -211,24 +273,16 @@ def init(path: Path, name: str, manufacturer: str) -> None:
       cyberfile init projects/my-pump --name "My Pump" --manufacturer "ACME Medical"
       cyberfile validate projects/my-pump
     """
-    from cyberfile.scaffold import ScaffoldError, scaffold
+    from cyberfile.commands import init as command
 
-    try:
-        written = scaffold(path, device_name=name, manufacturer=manufacturer)
-    except ScaffoldError as exc:
-        click.echo(f"cyberfile init: {exc}", err=True)
-        raise SystemExit(int(ExitCode.UNREADABLE)) from None
-    click.echo(
-        f"Created {len(written)} files in {path.as_posix()}; next: cyberfile validate "
-        f"{path.as_posix()}"
-    )
+    _exit(command.run(path, name, manufacturer))
 
 
 @cli.command()
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=PATHS,
     default=Path("schemas"),
     show_default=True,
     help="Folder to write the JSON Schemas into.",
@@ -242,139 +296,9 @@ def schema(output: Path, check: bool) -> None:
       cyberfile schema                 # refresh ./schemas
       cyberfile schema --check         # in CI: fail when ./schemas is stale
     """
-    from cyberfile.schema import stale_schemas, write_schemas
+    from cyberfile.commands import schema as command
 
-    if check:
-        stale = stale_schemas(output)
-        for name in stale:
-            click.echo(f"{(output / name).as_posix()}: out of date; run `cyberfile schema`")
-        raise SystemExit(int(ExitCode.FINDINGS if stale else ExitCode.OK))
-    try:
-        changed = write_schemas(output)
-    except OSError as exc:
-        click.echo(f"cyberfile schema: cannot write {output}: {exc.strerror or exc}", err=True)
-        raise SystemExit(int(ExitCode.UNREADABLE)) from None
-    click.echo(f"{len(changed)} schema file(s) updated in {output.as_posix()}")
-
-
-def _console(stderr: bool = False) -> Console:
-    from rich.console import Console
-
-    stream = sys.stderr if stderr else sys.stdout
-    terminal = stream.isatty()
-    return Console(
-        file=stream, width=None if terminal else 120, no_color=not terminal, highlight=False
-    )
-
-
-def _progress_factory() -> ProgressFactory | None:
-    """A rich progress bar on stderr, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        return None
-    from rich.progress import Progress
-
-    progress = Progress(console=_console(stderr=True), transient=True)
-    progress.start()
-
-    def start(label: str, total: int) -> Callable[[int], None]:
-        task = progress.add_task(label, total=total)
-
-        def advance(step: int) -> None:
-            progress.advance(task, step)
-            if progress.tasks[task].finished:
-                progress.stop()
-
-        return advance
-
-    return start
-
-
-def _as_of(value: str | None) -> date:
-    """--as-of DATE, else SOURCE_DATE_EPOCH, else today."""
-    if value:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
-    return date.today()
-
-
-def _document_day(value: str | None) -> date | None:
-    """--as-of or SOURCE_DATE_EPOCH when given; None lets the project's data decide."""
-    if value or os.environ.get("SOURCE_DATE_EPOCH"):
-        return _as_of(value)
-    return None
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--osv",
-    "osv",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Local OSV data: a folder of .json/.yaml records or an OSV all.zip export.",
-)
-@click.option(
-    "--kev",
-    "kev",
-    type=click.Path(path_type=Path),
-    help="Local copy of the CISA KEV catalog (known_exploited_vulnerabilities.json).",
-)
-@click.option("--as-of", "as_of", help="Date of the scan, YYYY-MM-DD (default: today).")
-@click.option("--dry-run", is_flag=True, help="Report what would be recorded; write nothing.")
-def scan(
-    paths: tuple[Path, ...], osv: Path, kev: Path | None, as_of: str | None, dry_run: bool
-) -> None:
-    """Match SBOM components against local OSV and CISA KEV copies.
-
-    New findings are appended to vulnerabilities.yaml as under_investigation, with the
-    date, the CVSS vector of the advisory and the KEV flag; existing assessments are
-    never changed, but a new KEV listing or a fix published since the assessment is
-    reported. The scan is recorded as a dated vulnerability_scan evidence item.
-    Exit code 1 when there are new findings or notices, 0 when nothing changed.
-
-    \b
-    Examples:
-      cyberfile scan --osv osv-pypi/ --kev known_exploited_vulnerabilities.json
-      cyberfile scan projects/pump --osv all.zip --dry-run
-    """
-    from cyberfile.commands.scan import run_scan
-    from cyberfile.commands.scan_output import print_outcome
-    from cyberfile.load.project import discover
-    from cyberfile.vulndb.osv import FeedError
-
-    day = _as_of(as_of)
-    roots, general = discover(list(paths), Path.cwd())
-    for problem in general:
-        click.echo(f"cyberfile scan: {problem.message}", err=True)
-    if not roots:
-        raise SystemExit(int(ExitCode.UNREADABLE))
-    try:
-        outcome = run_scan(roots, osv, kev, day, dry_run, _progress_factory())
-    except FeedError as exc:
-        click.echo(f"cyberfile scan: {exc}", err=True)
-        raise SystemExit(int(ExitCode.UNREADABLE)) from None
-    print_outcome(outcome, _console(), dry_run)
-    if outcome.problems or general:
-        raise SystemExit(int(ExitCode.UNREADABLE))
-    changed = any(s.new or s.notices for s in outcome.scans)
-    raise SystemExit(int(ExitCode.FINDINGS if changed else ExitCode.OK))
-
-
-def _one_project(project: Path | None, command: str) -> Path:
-    """The project folder a single-project command works on (default: the current one)."""
-    from cyberfile.load.project import find_root
-
-    root = find_root(project if project is not None else Path())
-    if root is None:
-        where = project.as_posix() if project is not None else "the current folder"
-        click.echo(f"cyberfile {command}: {where} is not a cyberfile project", err=True)
-        raise SystemExit(int(ExitCode.UNREADABLE))
-    return root
+    _exit(command.run(output, check))
 
 
 @cli.group()
@@ -383,8 +307,8 @@ def sbom() -> None:
 
 
 @sbom.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.argument("project", required=False, type=click.Path(path_type=Path))
+@click.argument("file", type=PATHS)
+@click.argument("project", required=False, type=PATHS)
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 def sbom_import(file: Path, project: Path | None, dry_run: bool) -> None:
     """Merge the CycloneDX SBOM FILE (JSON 1.2-1.6 or XML) into PROJECT's sbom.yaml.
@@ -393,58 +317,22 @@ def sbom_import(file: Path, project: Path | None, dry_run: bool) -> None:
     `support: unknown`; ones no longer in FILE are removed; a version change keeps
     the entry and its annotations (support, end of support, justification, comments)
     and updates the assets that list it. The file's name and sha256 are recorded
-    under `source`. An invalid FILE changes nothing.
+    under `source`. An invalid FILE changes nothing. PROJECT defaults to the current
+    folder, or the one project under ./projects/.
 
     \b
     Examples:
       cyberfile sbom import build/firmware.cdx.json projects/pump
       cyberfile sbom import gateway-sbom.xml --dry-run      # inside a project folder
     """
-    from cyberfile.commands.sbom_import import ImportProblem, import_sbom
-    from cyberfile.sbom.cyclonedx_read import SbomReadError
+    from cyberfile.commands import sbom_import as command
 
-    root = _one_project(project, "sbom import")
-    try:
-        outcome = import_sbom(file, root, dry_run)
-    except (ImportProblem, SbomReadError) as exc:
-        click.echo(f"cyberfile sbom import: {exc}", err=True)
-        raise SystemExit(int(ExitCode.UNREADABLE)) from None
-    report = outcome.report
-    prefix = "would change" if dry_run else "changed"
-    click.echo(
-        f"{file.as_posix()}: CycloneDX {outcome.sbom.spec_version}, "
-        f"{len(outcome.sbom.components)} components"
-    )
-    for ref in report.added:
-        click.echo(f"  added            {ref}  (support: unknown)")
-    for old, new in report.version_changed:
-        click.echo(f"  version changed  {old} -> {new}")
-    for ref, fields in report.updated:
-        click.echo(f"  updated          {ref}  ({', '.join(fields)})")
-    for ref in report.removed:
-        click.echo(f"  removed          {ref}")
-    for note in outcome.sbom.skipped:
-        click.echo(f"  skipped          {note}")
-    for path, old, new in outcome.references_updated:
-        click.echo(f"  reference        {path.as_posix()}: {old} -> {new}")
-    click.echo(
-        f"{prefix}: {len(report.added)} added, {len(report.removed)} removed, "
-        f"{len(report.version_changed)} version changes, {len(report.updated)} updated, "
-        f"{report.unchanged} unchanged"
-        + ("" if dry_run else f"; wrote {len(outcome.written)} file(s)")
-    )
-    if report.removed or report.added:
-        click.echo(f"next: cyberfile validate {root.as_posix()}")
+    _exit(command.run(file, project, Path.cwd(), dry_run))
 
 
 @sbom.command("export")
-@click.argument("project", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    help="Folder to write into (default: build/<project>).",
-)
+@click.argument("project", required=False, type=PATHS)
+@click.option("-o", "--output", type=PATHS, help="Folder to write into (default: build/<project>).")
 @click.option(
     "--as-of",
     "as_of",
@@ -461,117 +349,46 @@ def sbom_export(project: Path | None, output: Path | None, as_of: str | None) ->
     Example:
       cyberfile sbom export projects/example-infusion-pump -o out/
     """
-    from cyberfile.commands.sbom_export import export_documents, write_documents
-    from cyberfile.load.project import load_for_writing
+    from cyberfile.commands import sbom_export as command
 
-    root = _one_project(project, "sbom export")
-    result, problem = load_for_writing(root)
-    if problem or result.project is None:
-        click.echo(f"cyberfile sbom export: {root.as_posix()}: {problem}", err=True)
-        raise SystemExit(int(ExitCode.UNREADABLE))
-    day = _document_day(as_of)
-    files = export_documents(result.project, day)
-    out = output or Path("build") / root.resolve().name
-    try:
-        written = write_documents(files, out)
-    except OSError as exc:
-        click.echo(f"cyberfile sbom export: cannot write {out}: {exc.strerror or exc}", err=True)
-        raise SystemExit(int(ExitCode.UNREADABLE)) from None
-    for path in written:
-        click.echo(f"wrote {path.as_posix()}")
-    if "vex.openvex.json" not in files:
-        click.echo(
-            "no vulnerabilities recorded: vex.openvex.json not written (OpenVEX needs "
-            "at least one statement)"
-        )
+    _exit(command.run(project, Path.cwd(), output, as_of))
 
 
 @cli.command("impact")
 @click.argument("query")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=PATHS)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def impact_command(query: str, paths: tuple[Path, ...], fmt: str) -> None:
     """Which devices contain a component, or record a vulnerability, and how it is assessed.
 
-    QUERY is a purl (with or without version: pkg:pypi/django matches every Django) or a
-    vulnerability id or alias (CVE-…, GHSA-…, PYSEC-…). Searches every project under
-    ./projects/ unless PATHs are given. Reads only what the projects record.
+    QUERY is a purl (with or without version: pkg:pypi/django matches every Django), a
+    bare package name (django, lodash: any ecosystem), or a vulnerability id or alias
+    (CVE-…, GHSA-…, PYSEC-…). Searches every project under ./projects/ unless PATHs are
+    given. Reads only what the projects record. Exits 1 when nothing matches (as grep).
 
     \b
     Examples:
       cyberfile impact pkg:generic/openssl
+      cyberfile impact lodash
       cyberfile impact CVE-2024-5535 --format json
     """
-    import json
+    from cyberfile.commands import impact as command
 
-    from cyberfile.commands.impact import impact
-    from cyberfile.load.project import discover
-
-    roots, general = discover(list(paths), Path.cwd())
-    if not roots:
-        for problem in general:
-            click.echo(f"cyberfile impact: {problem.message}", err=True)
-        raise SystemExit(int(ExitCode.UNREADABLE))
-    rows, skipped = impact(roots, query)
-    if fmt == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "query": query,
-                    "results": [r.__dict__ for r in rows],
-                    "unreadable_projects": skipped,
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
-    else:
-        from rich.table import Table
-
-        if not rows:
-            click.echo(f"no project contains or records {query} ({len(roots)} searched)")
-        else:
-            table = Table(title=f"impact of {query}")
-            for column in (
-                "project",
-                "device",
-                "version",
-                "component",
-                "vulnerability",
-                "status",
-                "risk",
-            ):
-                table.add_column(column, overflow="fold")
-            for r in rows:
-                table.add_row(
-                    r.project,
-                    r.device,
-                    r.device_version,
-                    r.component or "",
-                    r.vulnerability or "",
-                    r.status or "",
-                    r.risk or "",
-                )
-            _console().print(table)
-        for root in skipped:
-            click.echo(
-                f"cyberfile impact: {root}: could not be read; run cyberfile validate", err=True
-            )
-    raise SystemExit(int(ExitCode.UNREADABLE if skipped else ExitCode.OK))
+    _exit(command.run(query, list(paths), Path.cwd(), fmt))
 
 
 @cli.command("review")
 @click.argument("idents", nargs=-1, metavar="ID...")
 @click.option("--by", "by", required=True, help="Name of the reviewer.")
-@click.option("--on", "on", help="Date of the review, YYYY-MM-DD (default: today).")
+@click.option("--on", "on", help="Date of the review, YYYY-MM-DD (default: today; not later).")
 @click.option("--all-suspect", is_flag=True, help="Also stamp every item whose review is suspect.")
 @click.option(
     "--project",
     "project",
-    type=click.Path(path_type=Path),
-    help="Project folder (default: the current folder).",
+    type=PATHS,
+    help="Project folder (default: the current folder, or the one project under ./projects/).",
 )
 def review_command(
     idents: tuple[str, ...], by: str, on: str | None, all_suspect: bool, project: Path | None
@@ -580,37 +397,25 @@ def review_command(
 
     The fingerprint covers the item and the items it references (a threat's targets
     and controls, ...), so drift reports the review as suspect (CF500) once any of them
-    changes. Comments and key order are kept; the write is atomic.
+    changes. Comments and key order are kept; the write is atomic. A project folder
+    may also be given among the arguments.
 
     \b
     Examples:
       cyberfile review THR-001 THR-002 --by "J. Rivera" --project projects/pump
       cyberfile review --all-suspect --by "Risk review board" --on 2026-11-30
     """
-    from cyberfile.commands.review import ReviewProblem, review
+    from cyberfile.commands import review as command
 
-    if not idents and not all_suspect:
-        raise click.UsageError("name the items to stamp, or use --all-suspect")
-    root = _one_project(project, "review")
-    if not by.strip():
-        raise click.BadParameter("the reviewer's name must not be empty", param_hint="--by")
-    try:
-        stamps = review(root, list(idents), by.strip(), _as_of(on), all_suspect)
-    except ReviewProblem as exc:
-        click.echo(f"cyberfile review: {exc}", err=True)
-        raise SystemExit(int(ExitCode.UNREADABLE)) from None
-    for stamp in stamps:
-        click.echo(f"reviewed {stamp.kind} {stamp.ident} ({stamp.file.as_posix()})")
-    if not stamps:
-        click.echo("nothing to stamp: no review is suspect")
+    _exit(command.run(list(idents), by, on, all_suspect, project, Path.cwd()))
 
 
 @cli.command("build")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=PATHS)
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=PATHS,
     default=Path("build"),
     show_default=True,
     help="Folder that receives <project>/ for each project.",
@@ -647,30 +452,9 @@ def build_command(
       cyberfile build projects/example-infusion-pump
       cyberfile build --no-pdf -o out/ --as-of 2027-03-01
     """
-    from cyberfile.commands.build import BuildError, build_project
-    from cyberfile.load.project import discover
+    from cyberfile.commands import build as command
 
-    roots, general = discover(list(paths), Path.cwd())
-    for problem in general:
-        click.echo(f"cyberfile build: {problem.message}", err=True)
-    if not roots:
-        raise SystemExit(int(ExitCode.UNREADABLE))
-    day = _document_day(as_of)
-    failed = False
-    for root in roots:
-
-        def say(step: str, root: Path = root) -> None:
-            if sys.stderr.isatty():
-                click.echo(f"{root.as_posix()}: {step}…", err=True)
-
-        try:
-            result = build_project(root, output, day, pdf=pdf, site=site, progress=say)
-        except BuildError as exc:
-            click.echo(f"cyberfile build: {exc}", err=True)
-            failed = True
-            continue
-        click.echo(f"{root.as_posix()}: wrote {len(result.files)} files to {result.out.as_posix()}")
-    raise SystemExit(int(ExitCode.UNREADABLE if failed or general else ExitCode.OK))
+    _exit(command.run(list(paths), Path.cwd(), output, as_of, pdf, site))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -682,17 +466,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             standalone_mode=False,
         )
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else int(ExitCode.UNREADABLE)
+        return exc.code if isinstance(exc.code, int) else int(ExitCode.MISUSE)
+    except _Failed as failed:
+        click.echo(f"{failed.command}: {failed.error}", err=True)
+        return int(failed.error.exit_code)
+    except CyberfileError as exc:
+        click.echo(f"cyberfile: {exc}", err=True)
+        return int(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        return 130
+        return int(ExitCode.INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
-        return int(ExitCode.UNREADABLE)
+        return int(ExitCode.MISUSE)
     except KeyboardInterrupt:
-        return 130
+        return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
-        return 0
+        return int(ExitCode.OK)
     except Exception as exc:  # a bug: say so plainly, show the traceback only on request
         if os.environ.get("CYBERFILE_DEBUG"):
             raise
@@ -703,7 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             err=True,
         )
         return int(ExitCode.INTERNAL_ERROR)
-    return 0
+    return int(ExitCode.OK)
 
 
 def run() -> None:

@@ -18,11 +18,13 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 
+from cyberfile.errors import UsageError
+
 EPOCH_VARIABLE = "SOURCE_DATE_EPOCH"
 FALLBACK_DOCUMENT_DATE = date(1970, 1, 1)
 
 
-class DateError(ValueError):
+class DateError(UsageError):
     """A date given on the command line cannot be used; the message says why."""
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cyberfile.errors import UsageError
 from cyberfile.model.project import MANIFEST_NAME
 from cyberfile.resources import data_dir
 from cyberfile.schema import schema_files
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(UsageError):
     """The project could not be created; nothing was overwritten."""
 
 

@@ -8,31 +8,29 @@ missing reviews (CF50x). Every date is relative to `as_of`; nothing reads the cl
 from __future__ import annotations
 
 import hashlib
+import shlex
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-from cyberfile.check.evidence_files import check_evidence_files, resolve_inside
+from cyberfile.check.evidence_files import resolve_inside
 from cyberfile.check.fingerprint import Fingerprints, reviewables
 from cyberfile.check.index import position
-from cyberfile.check.sbom import check_sbom
 from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic
-from cyberfile.load.project import LoadResult
 from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.project import Project
 from cyberfile.model.purl import package_of
 from cyberfile.model.vocabulary import EvidenceType, TestResult, TestType, VulnerabilityStatus
 from cyberfile.postmarket.clocks import ClockState, clocks
 
-RETEST_TYPES = {
-    TestType.PENETRATION: EvidenceType.PENETRATION_TEST,
-    TestType.FUZZ: EvidenceType.FUZZ_TEST,
-    TestType.STATIC_ANALYSIS: EvidenceType.STATIC_ANALYSIS,
-    TestType.VULNERABILITY_SCAN: EvidenceType.VULNERABILITY_SCAN,
+RETEST_TYPES: dict[TestType, EvidenceType] = {
+    **{t: EvidenceType(t.value) for t in TestType if t.value in {e.value for e in EvidenceType}},
     TestType.SOFTWARE_COMPOSITION_ANALYSIS: EvidenceType.VULNERABILITY_SCAN,
 }
-"""Test types that a `periodic_testing` entry of the given evidence type repeats."""
+"""The `periodic_testing` type that repeats a test of the given type: the same name
+(penetration_test, fuzz_test, static_analysis, vulnerability_scan), and a software
+composition analysis is repeated by the periodic vulnerability scan."""
 
 
 def warning_window(every: timedelta, warn_before: timedelta) -> timedelta:
@@ -250,39 +248,40 @@ def vulnerability_drift(
                 )
 
 
+def review_command(project: Project, ident: str) -> str:
+    """The `cyberfile review` command line that stamps `ident`, runnable from where the
+    project was found (its root as the command was given it)."""
+    where = project.root.as_posix()
+    option = "" if where in ("", ".") else f" --project {shlex.quote(where)}"
+    return f"cyberfile review {shlex.quote(ident)}{option} --by NAME"
+
+
 def review_drift(project: Project, sources: dict[str, SourceMap]) -> Iterator[Diagnostic]:
     fingerprints = Fingerprints(project)
     for item in reviewables(project):
-        stamp = item.item.reviewed
+        stamp = item.model.reviewed
         if stamp is None:
             yield rules.NEVER_REVIEWED(
                 position(sources, item.part, item.path),
                 f"{item.kind} {item.ident} has never been reviewed",
             )
             continue
-        if stamp.fingerprint != fingerprints.of(item.ident, item.item):
+        if stamp.fingerprint != fingerprints.of(item.ident, item.model):
             yield rules.REVIEW_SUSPECT(
                 position(sources, item.part, (*item.path, "reviewed")),
                 f"{item.kind} {item.ident} changed, or something it references did, after "
                 f"its review of {stamp.on} by {stamp.by}",
-                f"review it again: cyberfile review {item.ident} --by NAME",
+                f"review it again: {review_command(project, item.ident)}",
             )
 
 
-def check_drift(result: LoadResult, as_of: date) -> list[Diagnostic]:
-    """Reading problems, the evidence-file and SBOM checks that drift depends on, and
-    every drift rule; unsorted and unfiltered."""
-    diagnostics = list(result.diagnostics)
-    project = result.project
-    if project is None:
-        return diagnostics
-    sources = result.sources
-    diagnostics.extend(check_evidence_files(project, sources))
-    diagnostics.extend(check_sbom(project, sources))
-    diagnostics.extend(evidence_cadence(project, sources, as_of))
-    diagnostics.extend(evidence_integrity(project, sources))
-    diagnostics.extend(test_drift(project, sources, as_of))
-    diagnostics.extend(sbom_drift(project, sources, as_of))
-    diagnostics.extend(vulnerability_drift(project, sources, as_of))
-    diagnostics.extend(review_drift(project, sources))
-    return diagnostics
+def drift_rules(project: Project, sources: dict[str, SourceMap], as_of: date) -> list[Diagnostic]:
+    """Every date-dependent rule as of `as_of`; unsorted and unfiltered."""
+    return [
+        *evidence_cadence(project, sources, as_of),
+        *evidence_integrity(project, sources),
+        *test_drift(project, sources, as_of),
+        *sbom_drift(project, sources, as_of),
+        *vulnerability_drift(project, sources, as_of),
+        *review_drift(project, sources),
+    ]

@@ -15,82 +15,34 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
 from cyberfile.check.references import references
+from cyberfile.model.items import Item, items
 from cyberfile.model.project import Project
 
-
-@dataclass(frozen=True)
-class Reviewable:
-    ident: str
-    kind: str
-    part: str
-    path: tuple[str | int, ...]
-    item: Any
-    """The model object; it has a `reviewed` field."""
+Reviewable = Item
+"""An item that carries a `reviewed` stamp."""
 
 
-def reviewables(project: Project) -> Iterator[Reviewable]:
-    arch = project.architecture
-    tables: list[tuple[str, str, str, tuple[Any, ...]]] = [
-        ("asset", "architecture", "assets", arch.assets),
-        ("data flow", "architecture", "data_flows", arch.data_flows),
-        ("view", "architecture", "views", arch.views),
-        ("threat", "threats", "threats", project.threats.threats),
-        ("control", "controls", "controls", project.controls.controls),
-        ("test", "tests", "tests", project.tests.tests),
-        (
-            "vulnerability",
-            "vulnerabilities",
-            "vulnerabilities",
-            project.vulnerabilities.vulnerabilities,
-        ),
-    ]
-    for kind, part, key, items in tables:
-        for index, item in enumerate(items):
-            yield Reviewable(item.id, kind, part, (key, index), item)
+def reviewables(project: Project) -> Iterator[Item]:
+    """The items `cyberfile review` stamps (the kinds marked reviewable)."""
+    return (item for item in items(project) if item.spec.reviewable)
 
 
 def _content(item: BaseModel) -> Any:
     return item.model_dump(mode="json", by_alias=True, exclude={"reviewed"}, exclude_defaults=True)
 
 
-def _everything(project: Project) -> dict[str, BaseModel]:
-    """Every referenceable item by id (components by ref)."""
-    table: dict[str, BaseModel] = {}
-    arch = project.architecture
-    for group in (
-        arch.assets,
-        arch.trust_boundaries,
-        arch.data_flows,
-        arch.views,
-        project.threats.threats,
-        project.controls.controls,
-        project.tests.tests,
-        project.evidence.evidence,
-        project.anomalies.anomalies,
-    ):
-        for item in group:
-            table.setdefault(item.id, item)
-    for control in project.controls.controls:
-        for requirement in control.requirements:
-            table.setdefault(requirement.id, requirement)
-    for component in project.sbom.components:
-        table.setdefault(component.ref, component)
-    for vulnerability in project.vulnerabilities.vulnerabilities:
-        table.setdefault(vulnerability.id, vulnerability)
-    return table
-
-
 class Fingerprints:
     """Fingerprints of a project's items, computed on demand."""
 
     def __init__(self, project: Project) -> None:
-        self._items = _everything(project)
+        self._items: dict[str, BaseModel] = {}
+        for item in items(project):
+            self._items.setdefault(item.ident, item.model)
         self._refs: dict[str, set[str]] = {}
         for ref in references(project):
             self._refs.setdefault(ref.owner, set()).add(ref.target)

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 
 from cyberfile.diagnostics.position import PathKey, Position
 from cyberfile.load.yamlsource import SourceMap
-from cyberfile.model.project import Project
-
-
-class Kind(StrEnum):
-    ASSET = "asset"
-    TRUST_BOUNDARY = "trust boundary"
-    DATA_FLOW = "data flow"
-    VIEW = "view"
-    THREAT = "threat"
-    CONTROL = "control"
-    REQUIREMENT = "requirement"
-    TEST = "test"
-    EVIDENCE = "evidence item"
-    ANOMALY = "anomaly"
-    COMPONENT = "component"
-    VULNERABILITY = "vulnerability"
+from cyberfile.model.items import Kind
 
 
 @dataclass(frozen=True)
@@ -32,33 +15,6 @@ class Definition:
     kind: Kind
     part: str
     path: PathKey
-
-
-def definitions(project: Project) -> Iterator[Definition]:
-    """Every item that carries an id (or a ref, for components), with its source path."""
-    arch = project.architecture
-    for i, asset in enumerate(arch.assets):
-        yield Definition(asset.id, Kind.ASSET, "architecture", ("assets", i))
-    for i, boundary in enumerate(arch.trust_boundaries):
-        yield Definition(boundary.id, Kind.TRUST_BOUNDARY, "architecture", ("trust_boundaries", i))
-    for i, flow in enumerate(arch.data_flows):
-        yield Definition(flow.id, Kind.DATA_FLOW, "architecture", ("data_flows", i))
-    for i, view in enumerate(arch.views):
-        yield Definition(view.id, Kind.VIEW, "architecture", ("views", i))
-    for i, threat in enumerate(project.threats.threats):
-        yield Definition(threat.id, Kind.THREAT, "threats", ("threats", i))
-    for i, control in enumerate(project.controls.controls):
-        yield Definition(control.id, Kind.CONTROL, "controls", ("controls", i))
-        for j, requirement in enumerate(control.requirements):
-            yield Definition(
-                requirement.id, Kind.REQUIREMENT, "controls", ("controls", i, "requirements", j)
-            )
-    for i, test in enumerate(project.tests.tests):
-        yield Definition(test.id, Kind.TEST, "tests", ("tests", i))
-    for i, item in enumerate(project.evidence.evidence):
-        yield Definition(item.id, Kind.EVIDENCE, "evidence", ("evidence", i))
-    for i, anomaly in enumerate(project.anomalies.anomalies):
-        yield Definition(anomaly.id, Kind.ANOMALY, "anomalies", ("anomalies", i))
 
 
 @dataclass

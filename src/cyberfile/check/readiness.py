@@ -217,7 +217,7 @@ def _views(p: Project) -> _Finding:
 
 
 _VULNERABILITY_TESTING = {
-    TestType.FUZZ,
+    TestType.FUZZ_TEST,
     TestType.ROBUSTNESS,
     TestType.ABUSE_CASE,
     TestType.ATTACK_SURFACE_ANALYSIS,
@@ -235,7 +235,7 @@ def _testing(p: Project) -> _Finding:
     for wanted, label in (
         (TestType.SECURITY_REQUIREMENT, "security requirements testing"),
         (TestType.THREAT_MITIGATION, "threat mitigation testing"),
-        (TestType.PENETRATION, "penetration testing"),
+        (TestType.PENETRATION_TEST, "penetration testing"),
     ):
         if tests and wanted not in types:
             f.reasons.append(f"no {label}")
@@ -247,7 +247,7 @@ def _testing(p: Project) -> _Finding:
     no_tool = [t.id for t in tests if t.tool is None or t.tool.version is None]
     if no_tool:
         f.reasons.append(f"tests without tool name and version: {_few(no_tool)}")
-    pen = [t for t in tests if t.type is TestType.PENETRATION]
+    pen = [t for t in tests if t.type is TestType.PENETRATION_TEST]
     if pen and not any(t.performer and t.performer.independent for t in pen):
         f.reasons.append("no independent penetration test")
     return f

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cyberfile.check.index import Definition, Kind, ProjectIndex, definitions, position
+from cyberfile.check.index import Definition, ProjectIndex, position
 from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.diagnostics.position import PathKey
 from cyberfile.load.yamlsource import SourceMap
+from cyberfile.model.items import SPECS, Kind, items, referenced
 from cyberfile.model.project import Project
 from cyberfile.model.purl import package_of
-
-ANY_ITEM = frozenset(Kind)
 
 
 @dataclass(frozen=True)
@@ -26,120 +25,16 @@ class Reference:
     allowed: frozenset[Kind]
 
 
-def _refs(
-    owner: str, part: str, base: PathKey, field: str, values: tuple[str, ...], allowed: set[Kind]
-) -> Iterator[Reference]:
-    kinds = frozenset(allowed)
-    for j, value in enumerate(values):
-        yield Reference(owner, part, (*base, field, j), field, value, kinds)
-
-
 def references(project: Project) -> Iterator[Reference]:
-    """Every reference in the project with the kinds of item it may name."""
-    arch = project.architecture
-    for i, asset in enumerate(arch.assets):
-        base = ("assets", i)
-        yield from _refs(
-            asset.id, "architecture", base, "components", asset.components, {Kind.COMPONENT}
-        )
-    for i, boundary in enumerate(arch.trust_boundaries):
-        yield from _refs(
-            boundary.id,
-            "architecture",
-            ("trust_boundaries", i),
-            "assets",
-            boundary.assets,
-            {Kind.ASSET},
-        )
-    for i, flow in enumerate(arch.data_flows):
-        base = ("data_flows", i)
-        for field, value in (("from", flow.from_), ("to", flow.to)):
-            yield Reference(
-                flow.id, "architecture", (*base, field), field, value, frozenset({Kind.ASSET})
-            )
-    for i, view in enumerate(arch.views):
-        yield from _refs(
-            view.id,
-            "architecture",
-            ("views", i),
-            "elements",
-            view.elements,
-            {Kind.ASSET, Kind.DATA_FLOW, Kind.TRUST_BOUNDARY},
-        )
-    for i, threat in enumerate(project.threats.threats):
-        base = ("threats", i)
-        yield from _refs(
-            threat.id, "threats", base, "targets", threat.targets, {Kind.ASSET, Kind.DATA_FLOW}
-        )
-        yield from _refs(threat.id, "threats", base, "controls", threat.controls, {Kind.CONTROL})
-    for i, control in enumerate(project.controls.controls):
-        yield from _refs(
-            control.id,
-            "controls",
-            ("controls", i),
-            "implemented_in",
-            control.implemented_in,
-            {Kind.ASSET},
-        )
-    for i, test in enumerate(project.tests.tests):
-        base = ("tests", i)
-        yield from _refs(
-            test.id, "tests", base, "verifies", test.verifies, {Kind.REQUIREMENT, Kind.CONTROL}
-        )
-        yield from _refs(test.id, "tests", base, "evidence", test.evidence, {Kind.EVIDENCE})
-    for i, item in enumerate(project.evidence.evidence):
-        yield from _refs(item.id, "evidence", ("evidence", i), "covers", item.covers, set(ANY_ITEM))
-    for i, component in enumerate(project.sbom.components):
-        yield from _refs(
-            component.ref,
-            "sbom",
-            ("components", i),
-            "depends_on",
-            component.depends_on,
-            {Kind.COMPONENT},
-        )
-    for i, vulnerability in enumerate(project.vulnerabilities.vulnerabilities):
-        base = ("vulnerabilities", i)
-        yield from _refs(
-            vulnerability.id,
-            "vulnerabilities",
-            base,
-            "components",
-            vulnerability.components,
-            {Kind.COMPONENT},
-        )
-        yield from _refs(
-            vulnerability.id,
-            "vulnerabilities",
-            base,
-            "found_by",
-            vulnerability.found_by,
-            {Kind.TEST},
-        )
-    for i, anomaly in enumerate(project.anomalies.anomalies):
-        yield from _refs(
-            anomaly.id, "anomalies", ("anomalies", i), "found_by", anomaly.found_by, {Kind.TEST}
-        )
-
-
-_PLURAL = {
-    Kind.ASSET: "assets",
-    Kind.TRUST_BOUNDARY: "trust boundaries",
-    Kind.DATA_FLOW: "data flows",
-    Kind.VIEW: "views",
-    Kind.THREAT: "threats",
-    Kind.CONTROL: "controls",
-    Kind.REQUIREMENT: "requirements",
-    Kind.TEST: "tests",
-    Kind.EVIDENCE: "evidence items",
-    Kind.ANOMALY: "anomalies",
-    Kind.COMPONENT: "SBOM components",
-    Kind.VULNERABILITY: "vulnerabilities",
-}
+    """Every reference in the project with the kinds of item it may name (the table of
+    item kinds in cyberfile.model.items says which)."""
+    for item in items(project):
+        for field, path, target in referenced(item):
+            yield Reference(item.ident, item.part, path, field.name, target, field.allowed)
 
 
 def _expected(allowed: frozenset[Kind]) -> str:
-    names = [_PLURAL[k] for k in Kind if k in allowed]
+    names = [SPECS[k].plural for k in Kind if k in allowed]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
@@ -147,9 +42,10 @@ def build_index(
     project: Project, sources: dict[str, SourceMap], diagnostics: list[Diagnostic]
 ) -> ProjectIndex:
     """Index every identified item; report duplicate ids (CF120)."""
-    items: dict[str, Definition] = {}
+    named: dict[str, Definition] = {}
     components: dict[str, Definition] = {}
     vulnerabilities: dict[str, Definition] = {}
+    tables = {Kind.COMPONENT: components, Kind.VULNERABILITY: vulnerabilities}
 
     def add(table: dict[str, Definition], item: Definition, what: str) -> None:
         first = table.get(item.ident)
@@ -165,20 +61,15 @@ def build_index(
             )
         )
 
-    for item in definitions(project):
-        add(items, item, "id")
-    for i, component in enumerate(project.sbom.components):
-        add(components, Definition(component.ref, Kind.COMPONENT, "sbom", ("components", i)), "ref")
     aliases: dict[str, str] = {}
-    for i, vulnerability in enumerate(project.vulnerabilities.vulnerabilities):
-        definition = Definition(
-            vulnerability.id, Kind.VULNERABILITY, "vulnerabilities", ("vulnerabilities", i)
-        )
-        add(vulnerabilities, definition, "id")
-        for alias in vulnerability.aliases:
-            aliases.setdefault(alias, vulnerability.id)
+    for item in items(project):
+        definition = Definition(item.ident, item.kind, item.part, item.path)
+        add(tables.get(item.kind, named), definition, item.spec.ident)
+        if item.kind is Kind.VULNERABILITY:
+            for alias in item.model.aliases:
+                aliases.setdefault(alias, item.ident)
     packages = {p for p in (package_of(ref) for ref in components) if p}
-    return ProjectIndex(items, components, vulnerabilities, aliases, packages)
+    return ProjectIndex(named, components, vulnerabilities, aliases, packages)
 
 
 def check_references(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic
+from cyberfile.errors import UsageError
 from cyberfile.load.project import LoadResult
 
 
@@ -20,18 +21,49 @@ class RuleSelection:
     """When not empty, only these codes report."""
 
     def keeps(self, diagnostic: Diagnostic) -> bool:
-        if diagnostic.unreadable:
+        """Whether the finding is reported under this selection."""
+        return diagnostic.unreadable or self.runs(rules.RULES[diagnostic.code])
+
+    def runs(self, rule: rules.Rule) -> bool:
+        """Whether the rule is checked at all under this selection."""
+        if rule.unreadable:
             return True
-        code = diagnostic.code
+        code = rule.code
         if code in self.ignore or (self.select and code not in self.select):
             return False
-        rule = rules.RULES.get(code)
-        opted_in = code in self.enable or code in self.select
-        return not (rule is not None and rule.opt_in and not opted_in)
+        return not rule.opt_in or code in self.enable or code in self.select
 
 
-def unknown_codes(codes: Iterable[str]) -> list[str]:
-    return sorted({c for c in codes if c not in rules.RULES})
+def _codes(values: Iterable[str]) -> tuple[str, ...]:
+    """Rule codes from repeated or comma-separated option values."""
+    return tuple(c.strip().upper() for v in values for c in v.split(",") if c.strip())
+
+
+def command_line_selection(
+    command: str, select: Iterable[str], ignore: Iterable[str], enable: Iterable[str]
+) -> RuleSelection:
+    """`--select/--ignore/--enable` of `command`. A code that is not a rule, or a rule
+    this command does not run, is misuse: say which command runs it."""
+    chosen = {"select": _codes(select), "ignore": _codes(ignore), "enable": _codes(enable)}
+    for option, codes in chosen.items():
+        for code in codes:
+            rule = rules.RULES.get(code)
+            if rule is None:
+                raise UsageError(f"--{option} {code}: there is no such rule; see docs/rules.md")
+            if command not in rule.commands:
+                runners = " or ".join(f"`cyberfile {c}`" for c in rule.commands)
+                raise UsageError(
+                    f"--{option} {code}: {code} ({rule.name}) is not a rule of "
+                    f"`cyberfile {command}`; {runners} runs it"
+                )
+    return RuleSelection(
+        frozenset(chosen["ignore"]), frozenset(chosen["enable"]), frozenset(chosen["select"])
+    )
+
+
+def rules_run(command: str, selection: RuleSelection) -> tuple[str, ...]:
+    """Codes of the rules `command` runs under `selection`, in registry order."""
+    return tuple(rule.code for rule in rules.rules_of(command) if selection.runs(rule))
 
 
 def selection_for(

@@ -10,6 +10,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,21 +19,23 @@ from pathlib import Path
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
-from cyberfile import __version__
-from cyberfile.check.drift import check_drift
+from cyberfile import __version__, dates
 from cyberfile.check.readiness import readiness
-from cyberfile.check.selection import selection_for
-from cyberfile.commands.sbom_export import export_documents
+from cyberfile.check.stages import run_stages
 from cyberfile.dates import midnight_utc
-from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
-from cyberfile.load.project import LoadResult, load_for_writing
+from cyberfile.diagnostics.diagnostic import Diagnostic
+from cyberfile.diagnostics.rules import RULES, Stage
+from cyberfile.errors import ExitCode, InputError
+from cyberfile.load.project import LoadResult, discover, load_clean
 from cyberfile.model.project import Project
 from cyberfile.render.diagrams import project_diagrams
 from cyberfile.render.documents import DOCUMENTS, DocumentMeta, render_documents
 from cyberfile.render.tables import traceability_csv, traceability_xlsx
+from cyberfile.report.terminal import echo
+from cyberfile.sbom.publish import export_documents
 
 
-class BuildError(Exception):
+class BuildError(InputError):
     """The build could not finish; the previous output is left as it was."""
 
 
@@ -88,15 +91,10 @@ def _inputs(root: Path) -> dict[str, str]:
 
 
 def _drift_for(result: LoadResult, day: date) -> list[Diagnostic]:
-    """The postmarket findings the readiness report and the site's landing page show."""
-    selection, _ = selection_for(result)
-    found = [d for d in check_drift(result, day) if selection.keeps(d)]
-    relevant = [
-        d
-        for d in found
-        if d.code[:3] in ("CF3", "CF4", "CF5") and d.severity in (Severity.ERROR, Severity.WARNING)
-    ]
-    return sorted(relevant, key=Diagnostic.sort_key)
+    """The postmarket findings the readiness report and the site's landing page show:
+    what `cyberfile drift` reports as of the document date, less the reading rules."""
+    found = run_stages(result, "drift", day).diagnostics
+    return [d for d in found if RULES[d.code].stage in (Stage.DRIFT, Stage.SBOM)]
 
 
 def build_project(
@@ -108,10 +106,9 @@ def build_project(
     site: bool,
     progress: Progress | None = None,
 ) -> BuildResult:
-    result, problem = load_for_writing(root)
-    if problem or result.project is None:
-        raise BuildError(f"{root.as_posix()}: {problem}")
+    result = load_clean(root)
     project = result.project
+    assert project is not None
     say = progress or (lambda _message: None)
     day = project.document_date(as_of)
     stamp = midnight_utc(day)
@@ -236,3 +233,36 @@ def _replace(staging: Path, final: Path) -> None:
     staging.rename(final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def run(
+    paths: list[Path],
+    cwd: Path,
+    output: Path,
+    as_of: str | None,
+    pdf: bool | None,
+    site: bool,
+) -> ExitCode:
+    """Build every project found; one failing project does not stop the others."""
+    roots, general = discover(paths, cwd)
+    for problem in general:
+        echo(f"cyberfile build: {problem.message}", err=True)
+    if not roots:
+        return ExitCode.UNREADABLE
+    day = dates.requested_document_day(as_of)
+    failed = False
+    interactive = sys.stderr.isatty()
+    for root in roots:
+
+        def say(step: str, root: Path = root) -> None:
+            if interactive:
+                echo(f"{root.as_posix()}: {step}…", err=True)
+
+        try:
+            result = build_project(root, output, day, pdf=pdf, site=site, progress=say)
+        except InputError as exc:
+            echo(f"cyberfile build: {exc}", err=True)
+            failed = True
+            continue
+        echo(f"{root.as_posix()}: wrote {len(result.files)} files to {result.out.as_posix()}")
+    return ExitCode.UNREADABLE if failed or general else ExitCode.OK

@@ -1,43 +1,26 @@
-"""`cyberfile drift`: discover projects, run the drift rules as of a date, render."""
+"""`cyberfile drift`: the postmarket promises measured against a date; never writes."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
 
-from cyberfile.check.drift import check_drift
-from cyberfile.check.selection import RuleSelection, selection_for
-from cyberfile.commands.validate import run_check
-from cyberfile.diagnostics.diagnostic import Diagnostic
-from cyberfile.load.project import load_project
-from cyberfile.report.model import ExitCode
+from cyberfile import dates
+from cyberfile.check.selection import command_line_selection
+from cyberfile.errors import ExitCode
+from cyberfile.report.emit import check_and_report
+from cyberfile.report.model import ReportOptions
 
 
-def drift_diagnostics(
-    root: Path, as_of: date, command_line: RuleSelection | None = None
-) -> list[Diagnostic]:
-    result = load_project(root)
-    selection, problems = selection_for(result, command_line)
-    found = [*check_drift(result, as_of), *problems]
-    return sorted((d for d in found if selection.keeps(d)), key=Diagnostic.sort_key)
-
-
-def run_drift(
+def run(
     paths: list[Path],
     cwd: Path,
-    as_of: date,
-    fmt: str,
-    fail_on: str,
-    color: bool,
-    command_line: RuleSelection | None = None,
-) -> tuple[ExitCode, str]:
-    return run_check(
-        "drift",
-        lambda root: drift_diagnostics(root, as_of, command_line),
-        paths,
-        cwd,
-        fmt,
-        fail_on,
-        color,
-        as_of,
-    )
+    as_of: str | None,
+    options: ReportOptions,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    enable: Sequence[str] = (),
+) -> ExitCode:
+    day = dates.as_of(as_of)
+    selection = command_line_selection("drift", select, ignore, enable)
+    return check_and_report("drift", paths, cwd, options, selection, day)

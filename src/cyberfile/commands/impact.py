@@ -1,16 +1,20 @@
 """`cyberfile impact`: which devices, at which versions, contain a component or are
-touched by a vulnerability, with the recorded assessment."""
+touched by a vulnerability, with the recorded assessment. Like grep, it exits 1 when
+nothing matches."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from packageurl import PackageURL
 
-from cyberfile.load.project import load_project
+from cyberfile.errors import ExitCode
+from cyberfile.load.project import discover, load_project
 from cyberfile.model.project import Project
 from cyberfile.model.sbom import Component
+from cyberfile.report.terminal import echo, table
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,21 @@ def _package_key(text: str) -> tuple[str, str | None, str, str | None] | None:
     return purl.type, purl.namespace, name.replace("_", "-"), purl.version
 
 
+def _bare_name(text: str) -> str:
+    return text.strip().lower().replace("_", "-")
+
+
 def _component_matches(component: Component, query: str) -> bool:
     if query in (component.ref, component.purl):
         return True
+    if not query.startswith("pkg:"):
+        # a bare package name matches components of that name in any ecosystem
+        names = {_bare_name(component.name)}
+        for text in (component.purl, component.ref):
+            key = _package_key(text) if text else None
+            if key is not None:
+                names.add(_bare_name(key[2]))
+        return _bare_name(query) in names
     wanted = _package_key(query)
     if wanted is None:
         return False
@@ -99,3 +115,47 @@ def impact(roots: list[Path], query: str) -> tuple[list[ImpactRow], list[str]]:
             continue
         rows.extend(_rows_for(project, query))
     return rows, skipped
+
+
+COLUMNS = ("project", "device", "version", "component", "vulnerability", "status", "risk")
+
+
+def run(query: str, paths: list[Path], cwd: Path, fmt: str) -> ExitCode:
+    roots, general = discover(paths, cwd)
+    for problem in general:
+        echo(f"cyberfile impact: {problem.message}", err=True)
+    if not roots:
+        return ExitCode.UNREADABLE
+    rows, skipped = impact(roots, query)
+    if fmt == "json":
+        document = {
+            "query": query,
+            "projects_searched": len(roots),
+            "results": [asdict(r) for r in rows],
+            "unreadable_projects": skipped,
+        }
+        echo(json.dumps(document, indent=2, ensure_ascii=False))
+    elif rows:
+        table(
+            f"impact of {query}",
+            COLUMNS,
+            [
+                [
+                    r.project,
+                    r.device,
+                    r.device_version,
+                    r.component or "",
+                    r.vulnerability or "",
+                    r.status or "",
+                    r.risk or "",
+                ]
+                for r in rows
+            ],
+        )
+    else:
+        echo(f"no project contains or records {query} ({len(roots)} searched)")
+    for root in skipped:
+        echo(f"cyberfile impact: {root}: could not be read; run cyberfile validate", err=True)
+    if skipped or general:
+        return ExitCode.UNREADABLE
+    return ExitCode.OK if rows else ExitCode.FINDINGS

@@ -9,12 +9,15 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from cyberfile import dates
 from cyberfile.check.fingerprint import Fingerprints, Reviewable, reviewables
 from cyberfile.edit import roundtrip
-from cyberfile.load.project import load_for_writing
+from cyberfile.errors import ExitCode, InputError, UsageError
+from cyberfile.load.project import find_root, load_clean, one_project
+from cyberfile.report.terminal import echo
 
 
-class ReviewProblem(Exception):
+class ReviewProblem(InputError):
     """Nothing was written; the message says why."""
 
 
@@ -40,10 +43,9 @@ def _stamp_in(document: CommentedMap, key: str, ident: str, stamp: CommentedMap)
 def review(
     root: Path, idents: list[str], by: str, on: date, all_suspect: bool, dry_run: bool = False
 ) -> list[Stamp]:
-    result, problem = load_for_writing(root)
-    if problem or result.project is None:
-        raise ReviewProblem(f"{root.as_posix()}: {problem}")
+    result = load_clean(root)
     project = result.project
+    assert project is not None
     fingerprints = Fingerprints(project)
     table: dict[str, Reviewable] = {r.ident: r for r in reviewables(project)}
     chosen: list[Reviewable] = []
@@ -56,9 +58,9 @@ def review(
         chosen.append(table[ident])
     if all_suspect:
         for item in table.values():
-            stamp = item.item.reviewed
+            stamp = item.model.reviewed
             suspect = stamp is not None and stamp.fingerprint != fingerprints.of(
-                item.ident, item.item
+                item.ident, item.model
             )
             if suspect and item not in chosen:
                 chosen.append(item)
@@ -67,7 +69,7 @@ def review(
         position = result.sources[item.part].value(item.path)
         if position is None:
             raise ReviewProblem(f"{item.ident}: cannot find where it is written")
-        by_file[position.file].append((item, fingerprints.of(item.ident, item.item)))
+        by_file[position.file].append((item, fingerprints.of(item.ident, item.model)))
     stamps: list[Stamp] = []
     for path, entries in sorted(by_file.items()):
         document = roundtrip.load(path)
@@ -80,3 +82,47 @@ def review(
         if not dry_run:
             roundtrip.save(path, document)
     return stamps
+
+
+def _split(arguments: list[str], project: Path | None) -> tuple[list[str], Path | None]:
+    """Item ids, and the project folder if one of the arguments names one (a path such
+    as `projects/pump` is never an item id)."""
+    idents: list[str] = []
+    named: list[Path] = []
+    for argument in arguments:
+        candidate = Path(argument)
+        looks_like_path = "/" in argument or "\\" in argument or argument in (".", "..")
+        if looks_like_path or (candidate.is_dir() and find_root(candidate) is not None):
+            named.append(candidate)
+        else:
+            idents.append(argument)
+    if project is not None:
+        named.insert(0, project)
+    if len(named) > 1:
+        raise UsageError(
+            "name one project: " + ", ".join(p.as_posix() for p in named) + " were given"
+        )
+    return idents, (named[0] if named else None)
+
+
+def run(
+    arguments: list[str],
+    by: str,
+    on: str | None,
+    all_suspect: bool,
+    project: Path | None,
+    cwd: Path,
+) -> ExitCode:
+    idents, named = _split(arguments, project)
+    if not idents and not all_suspect:
+        raise UsageError("name the items to stamp, or use --all-suspect")
+    if not by.strip():
+        raise UsageError("--by: the reviewer's name must not be empty")
+    day = dates.as_of(on, records=True)
+    root = one_project(named, cwd)
+    stamps = review(root, idents, by.strip(), day, all_suspect)
+    for stamp in stamps:
+        echo(f"reviewed {stamp.kind} {stamp.ident} ({stamp.file.as_posix()})")
+    if not stamps:
+        echo("nothing to stamp: no review is suspect")
+    return ExitCode.OK

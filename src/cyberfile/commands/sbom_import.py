@@ -8,12 +8,14 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from cyberfile.edit import roundtrip
-from cyberfile.load.project import load_for_writing
+from cyberfile.errors import ExitCode, InputError
+from cyberfile.load.project import load_clean, one_project
+from cyberfile.report.terminal import echo
 from cyberfile.sbom.cyclonedx_read import ImportedSbom, read_cyclonedx
 from cyberfile.sbom.merge import MergeReport, merge, relative_source
 
 
-class ImportProblem(Exception):
+class ImportProblem(InputError):
     """The import cannot go ahead; nothing was written."""
 
 
@@ -51,9 +53,7 @@ def _rename_asset_refs(root: Path, renamed: dict[str, str], outcome: ImportOutco
 
 def import_sbom(sbom_file: Path, root: Path, dry_run: bool = False) -> ImportOutcome:
     """Read, merge and (unless dry_run) write; raise ImportProblem or SbomReadError."""
-    _, problem = load_for_writing(root)
-    if problem:
-        raise ImportProblem(f"{root.as_posix()}: {problem}")
+    load_clean(root)
     imported = read_cyclonedx(sbom_file)
     target = roundtrip.part_file(root, "sbom", "components.yaml")
     if (root / "sbom").is_dir() and not (root / "sbom.yaml").exists():
@@ -71,3 +71,34 @@ def import_sbom(sbom_file: Path, root: Path, dry_run: bool = False) -> ImportOut
     if report.renamed:
         _rename_asset_refs(root, report.renamed, outcome)
     return outcome
+
+
+def run(file: Path, project: Path | None, cwd: Path, dry_run: bool) -> ExitCode:
+    root = one_project(project, cwd)
+    outcome = import_sbom(file, root, dry_run)
+    report = outcome.report
+    echo(
+        f"{file.as_posix()}: CycloneDX {outcome.sbom.spec_version}, "
+        f"{len(outcome.sbom.components)} components"
+    )
+    for ref in report.added:
+        echo(f"  added            {ref}  (support: unknown)")
+    for old, new in report.version_changed:
+        echo(f"  version changed  {old} -> {new}")
+    for ref, fields in report.updated:
+        echo(f"  updated          {ref}  ({', '.join(fields)})")
+    for ref in report.removed:
+        echo(f"  removed          {ref}")
+    for note in outcome.sbom.skipped:
+        echo(f"  skipped          {note}")
+    for path, old, new in outcome.references_updated:
+        echo(f"  reference        {path.as_posix()}: {old} -> {new}")
+    echo(
+        f"{'would change' if dry_run else 'changed'}: {len(report.added)} added, "
+        f"{len(report.removed)} removed, {len(report.version_changed)} version changes, "
+        f"{len(report.updated)} updated, {report.unchanged} unchanged"
+        + ("" if dry_run else f"; wrote {len(outcome.written)} file(s)")
+    )
+    if report.removed or report.added:
+        echo(f"next: cyberfile validate {root.as_posix()}")
+    return ExitCode.OK

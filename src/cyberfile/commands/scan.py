@@ -1,20 +1,34 @@
 """`cyberfile scan`: match every component against local OSV and CISA KEV copies, record
-new findings for triage, and report what changed for findings already assessed."""
+new findings for triage, and report what changed for findings already assessed.
+
+What it finds is reported like every other command's findings (rules CF440-CF442, in
+text, JSON, SARIF or JUnit): a new vulnerability (error; recorded as
+`under_investigation`), an assessment the feeds now contradict (error), a component no
+feed can match (warning). Exit 1 when a finding is at or above --fail-on, 2 when a
+project or a feed cannot be read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from cyberfile import dates
+from cyberfile.diagnostics import rules
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
+from cyberfile.diagnostics.position import Position
 from cyberfile.edit import roundtrip
-from cyberfile.load.project import LoadResult, load_for_writing
+from cyberfile.errors import ExitCode
+from cyberfile.load.project import LoadResult, discover, load_for_writing
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import VulnerabilityStatus
 from cyberfile.model.vulnerabilities import Vulnerability
+from cyberfile.report.emit import emit
+from cyberfile.report.model import ProjectReport, Report, ReportOptions
+from cyberfile.report.terminal import ProgressFactory, echo, progress_factory, table
 from cyberfile.vulndb.kev import KevEntry
 from cyberfile.vulndb.match import AdvisoryIndex, Finding, match_components
 
@@ -40,7 +54,7 @@ class ProjectScan:
     """(vulnerability id, what changed since it was assessed)."""
     written: list[Path] = field(default_factory=list)
     evidence_id: str | None = None
-    problem: str | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 def _by_any_id(project: Project) -> dict[str, Vulnerability]:
@@ -176,13 +190,12 @@ def write_scan(scan: ProjectScan, project: Project, as_of: date, feed_label: str
             scan.written.append(path)
 
 
-ProgressFactory = Callable[[str, int], Callable[[int], None]]
-
-
 @dataclass
 class ScanOutcome:
     scans: list[ProjectScan]
-    problems: list[str]
+    refused: list[tuple[Path, list[Diagnostic]]]
+    """Projects not scanned because they do not load cleanly, with their errors."""
+    feeds: str
 
 
 def run_scan(
@@ -197,27 +210,149 @@ def run_scan(
     from cyberfile.vulndb.kev import load_kev
     from cyberfile.vulndb.osv import count_records, iter_records
 
-    outcome = ScanOutcome([], [])
-    loaded = []
+    loaded: list[LoadResult] = []
+    refused: list[tuple[Path, list[Diagnostic]]] = []
     for root in roots:
         result, problem = load_for_writing(root)
         if problem:
-            outcome.problems.append(f"{root.as_posix()}: {problem}")
+            errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+            refused.append((root, errors))
         else:
             loaded.append(result)
+    outcome = ScanOutcome([], refused, "")
     if not loaded:
         return outcome
     advance = progress("Reading OSV records", count_records(osv)) if progress else None
     index = AdvisoryIndex.build(iter_records(osv, advance))
     kev = load_kev(kev_path) if kev_path else {}
-    label = f"OSV ({index.records} records, {index.withdrawn} withdrawn) from {osv.name}"
+    outcome.feeds = f"OSV ({index.records} records, {index.withdrawn} withdrawn) from {osv.name}"
     if kev_path:
-        label += f"; CISA KEV ({len(kev)} entries) from {kev_path.name}"
+        outcome.feeds += f"; CISA KEV ({len(kev)} entries) from {kev_path.name}"
     for result in loaded:
         project = result.project
         assert project is not None
         scan = scan_project(result, index, kev, as_of)
+        scan.diagnostics = scan_diagnostics(scan, result, dry_run)
         if not dry_run:
-            write_scan(scan, project, as_of, label)
+            write_scan(scan, project, as_of, outcome.feeds)
         outcome.scans.append(scan)
     return outcome
+
+
+def _component_positions(result: LoadResult) -> dict[str, Position | None]:
+    project = result.project
+    assert project is not None
+    source = result.sources.get("sbom")
+    return {
+        c.ref: source.value(("components", i)) if source else None
+        for i, c in enumerate(project.sbom.components)
+    }
+
+
+def _vulnerability_positions(result: LoadResult) -> dict[str, Position | None]:
+    project = result.project
+    assert project is not None
+    source = result.sources.get("vulnerabilities")
+    return {
+        v.id: source.value(("vulnerabilities", i)) if source else None
+        for i, v in enumerate(project.vulnerabilities.vulnerabilities)
+    }
+
+
+def scan_diagnostics(scan: ProjectScan, result: LoadResult, dry_run: bool) -> list[Diagnostic]:
+    """What a scan of one project found, as findings with the place they concern."""
+    components = _component_positions(result)
+    vulnerabilities = _vulnerability_positions(result)
+    found: list[Diagnostic] = []
+    recorded = "would be recorded" if dry_run else "recorded"
+    for new in scan.new:
+        facts = []
+        if new.fixed_versions:
+            facts.append(f"fixed in {', '.join(new.fixed_versions)}")
+        if new.cvss:
+            facts.append(new.cvss)
+        if new.known_exploited:
+            facts.append("listed in CISA KEV")
+        aliases = f" ({', '.join(new.ids[1:])})" if new.ids[1:] else ""
+        found.append(
+            rules.VULNERABILITY_FOUND(
+                components.get(new.components[0]),
+                f"{new.ids[0]}{aliases} affects {', '.join(new.components)}"
+                + (f"; {'; '.join(facts)}" if facts else "")
+                + f"; {recorded} as under_investigation: {_one_line(new.summary, 90)}",
+            )
+        )
+    for vulnerability_id, note in scan.notices:
+        found.append(
+            rules.ASSESSMENT_OUTDATED(
+                vulnerabilities.get(vulnerability_id), f"{vulnerability_id}: {note}"
+            )
+        )
+    for ref, reason in scan.unmatchable:
+        found.append(rules.COMPONENT_NOT_MATCHABLE(components.get(ref), f"{ref}: {reason}"))
+    return sorted(found, key=Diagnostic.sort_key)
+
+
+def _facts(scan: ProjectScan, feeds: str, dry_run: bool) -> dict[str, Any]:
+    return {
+        "feeds": feeds,
+        "checked": scan.checked,
+        "not_matchable": len(scan.unmatchable),
+        "known": scan.known,
+        "new": len(scan.new),
+        "notices": len(scan.notices),
+        "dry_run": dry_run,
+        "evidence": None if dry_run else scan.evidence_id,
+        "written": [p.as_posix() for p in scan.written],
+    }
+
+
+def run(
+    paths: list[Path],
+    cwd: Path,
+    osv: Path,
+    kev: Path | None,
+    as_of: str | None,
+    dry_run: bool,
+    options: ReportOptions,
+) -> ExitCode:
+    day = dates.as_of(as_of, records=not dry_run)
+    roots, general = discover(paths, cwd)
+    if not roots:
+        return emit(Report("scan", [], general, options))
+    outcome = run_scan(roots, osv, kev, day, dry_run, progress_factory())
+    ran = tuple(rule.code for rule in rules.rules_of("scan"))
+    projects = [ProjectReport(root, errors, ran) for root, errors in outcome.refused]
+    projects.extend(
+        ProjectReport(scan.root, scan.diagnostics, ran, _facts(scan, outcome.feeds, dry_run))
+        for scan in outcome.scans
+    )
+    report = Report("scan", projects, general, options, as_of=day, rules=ran)
+    code = emit(report)
+    if options.fmt == "text" and not options.statistics:
+        _summary(outcome, dry_run)
+    if outcome.refused:
+        return ExitCode.UNREADABLE
+    return code
+
+
+def _summary(outcome: ScanOutcome, dry_run: bool) -> None:
+    if not outcome.scans:
+        return
+    rows = [
+        [
+            scan.root.as_posix(),
+            str(scan.checked),
+            str(len(scan.unmatchable)),
+            str(scan.known),
+            str(len(scan.new)),
+            str(len(scan.notices)),
+        ]
+        for scan in outcome.scans
+    ]
+    title = "cyberfile scan" + (" (dry run: nothing written)" if dry_run else "")
+    table(title, ("project", "checked", "not matchable", "known", "new", "notices"), rows)
+    echo(f"feeds: {outcome.feeds}")
+    for scan in outcome.scans:
+        for path in scan.written:
+            echo(f"{scan.root.as_posix()}: wrote {path.as_posix()}")

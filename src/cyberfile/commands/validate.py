@@ -1,51 +1,23 @@
-"""`cyberfile validate`: discover projects, check each, render one report."""
+"""`cyberfile validate`: schema, references and traceability gaps; never writes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
 
-from cyberfile.check.selection import RuleSelection
-from cyberfile.check.validate import validate
-from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
-from cyberfile.load.project import discover
-from cyberfile.report import renderer
-from cyberfile.report.model import ExitCode, ProjectReport, Report
+from cyberfile.check.selection import command_line_selection
+from cyberfile.errors import ExitCode
+from cyberfile.report.emit import check_and_report
+from cyberfile.report.model import ReportOptions
 
 
-def run_validate(
+def run(
     paths: list[Path],
     cwd: Path,
-    fmt: str,
-    fail_on: str,
-    color: bool,
-    command_line: RuleSelection | None = None,
-) -> tuple[ExitCode, str]:
-    return run_check(
-        "validate",
-        lambda root: validate(root, command_line)[1],
-        paths,
-        cwd,
-        fmt,
-        fail_on,
-        color,
-    )
-
-
-def run_check(
-    command: str,
-    check: Callable[[Path], list[Diagnostic]],
-    paths: list[Path],
-    cwd: Path,
-    fmt: str,
-    fail_on: str,
-    color: bool,
-    as_of: date | None = None,
-) -> tuple[ExitCode, str]:
-    """Discover projects, check each, render one report; the exit code it means."""
-    roots, general = discover(paths, cwd)
-    projects = [ProjectReport(root, check(root)) for root in roots]
-    severity = Severity(fail_on)
-    report = Report(command, projects, general, color, as_of=as_of, fail_on=severity)
-    return report.exit_code(severity), renderer(fmt)(report)
+    options: ReportOptions,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    enable: Sequence[str] = (),
+) -> ExitCode:
+    selection = command_line_selection("validate", select, ignore, enable)
+    return check_and_report("validate", paths, cwd, options, selection)

@@ -9,9 +9,44 @@ documentation. `docs/rules.md` is generated from this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.diagnostics.position import Position
+
+
+class Stage(StrEnum):
+    """The checking step that reports a rule. A command runs a fixed set of steps
+    (COMMAND_STAGES), so which rules a command runs is decided here, once."""
+
+    READ = "read"
+    """Loading: YAML, schema, layout, settings. Every command that loads a project."""
+    REFERENCES = "references"
+    """Ids and references between items."""
+    EVIDENCE_FILES = "evidence-files"
+    """Files that evidence items point to."""
+    TRACEABILITY = "traceability"
+    """Gaps from threat to control to requirement to test."""
+    SBOM = "sbom"
+    """Date-independent SBOM and vulnerability record checks."""
+    DRIFT = "drift"
+    """Postmarket promises measured against a date (--as-of)."""
+    SCAN = "scan"
+    """The components compared with vulnerability feeds."""
+
+
+COMMAND_STAGES: dict[str, tuple[Stage, ...]] = {
+    "validate": (
+        Stage.READ,
+        Stage.REFERENCES,
+        Stage.EVIDENCE_FILES,
+        Stage.TRACEABILITY,
+        Stage.SBOM,
+    ),
+    "drift": (Stage.READ, Stage.EVIDENCE_FILES, Stage.SBOM, Stage.DRIFT),
+    "scan": (Stage.READ, Stage.SCAN),
+}
+"""The checking steps of each command that reports diagnostics."""
 
 
 @dataclass(frozen=True)
@@ -22,12 +57,22 @@ class Rule:
     summary: str
     hint: str
     example: str
+    stage: Stage
+    """The checking step that reports it; see COMMAND_STAGES for which command runs it."""
     unreadable: bool = False
     """The input could not be read: the command exits 2."""
     opt_in: bool = False
     """Off unless enabled (`rules: {enable: [CODE]}` or `--enable CODE`)."""
-    drift: bool = False
-    """A date-dependent rule, run by `cyberfile drift` (measured against --as-of)."""
+
+    @property
+    def drift(self) -> bool:
+        """A date-dependent rule, run by `cyberfile drift` (measured against --as-of)."""
+        return self.stage is Stage.DRIFT
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        """The commands that run this rule."""
+        return tuple(c for c, stages in COMMAND_STAGES.items() if self.stage in stages)
 
     def __call__(
         self, position: Position | None, message: str, hint: str | None = None
@@ -46,6 +91,12 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
+def rules_of(command: str) -> list[Rule]:
+    """The rules `command` runs, in registry order."""
+    stages = COMMAND_STAGES.get(command, ())
+    return [rule for rule in RULES.values() if rule.stage in stages]
+
+
 def _rule(
     code: str,
     name: str,
@@ -54,13 +105,13 @@ def _rule(
     hint: str,
     example: str,
     *,
+    stage: Stage,
     unreadable: bool = False,
     opt_in: bool = False,
-    drift: bool = False,
 ) -> Rule:
     if code in RULES:
         raise ValueError(f"rule code {code} defined twice")
-    rule = Rule(code, name, severity, summary, hint, example, unreadable, opt_in, drift)
+    rule = Rule(code, name, severity, summary, hint, example, stage, unreadable, opt_in)
     RULES[code] = rule
     return rule
 
@@ -76,6 +127,7 @@ NO_PROJECT = _rule(
     "run `cyberfile init PATH` to create a project, or name the project folder",
     "cyberfile validate docs/   # a folder without cyberfile.yaml",
     unreadable=True,
+    stage=Stage.READ,
 )
 YAML_SYNTAX = _rule(
     "CF100",
@@ -85,6 +137,7 @@ YAML_SYNTAX = _rule(
     "check indentation and quoting around this place",
     "threats:\n\t- id: THR-001     # a tab indents this line",
     unreadable=True,
+    stage=Stage.READ,
 )
 YAML_ENCODING = _rule(
     "CF101",
@@ -94,6 +147,7 @@ YAML_ENCODING = _rule(
     "save the file as UTF-8",
     "title: Pumpe \\xfc         # a Latin-1 byte",
     unreadable=True,
+    stage=Stage.READ,
 )
 YAML_UNSUPPORTED = _rule(
     "CF102",
@@ -104,6 +158,7 @@ YAML_UNSUPPORTED = _rule(
     "write the value out in full",
     "base: &b {severity: critical}\nother: *b",
     unreadable=True,
+    stage=Stage.READ,
 )
 YAML_DUPLICATE_KEY = _rule(
     "CF103",
@@ -113,6 +168,7 @@ YAML_DUPLICATE_KEY = _rule(
     "a key may appear once per mapping; merge the two entries",
     "- id: THR-001\n  title: Spoofed gateway\n  title: Spoofed gateway commands",
     unreadable=True,
+    stage=Stage.READ,
 )
 YAML_NOT_MAPPING = _rule(
     "CF104",
@@ -122,15 +178,19 @@ YAML_NOT_MAPPING = _rule(
     "start the file with keys such as `threats:`",
     "- THR-001                 # a bare list instead of `threats: [...]`",
     unreadable=True,
+    stage=Stage.READ,
 )
 PART_LAYOUT = _rule(
     "CF105",
     "part-layout",
     E,
-    "A part is given both as `NAME.yaml` and as a folder `NAME/`, or a key other than a "
-    "list appears in more than one file of a part folder.",
+    "A part is given both as `NAME.yaml` and as a folder `NAME/`, a part file is misspelt "
+    "(`threat.yaml` where there is no `threats.yaml`, so the part is not read at all), or "
+    "a key other than a list appears in more than one file of a part folder. Problems "
+    "with the files themselves are reported before every other finding.",
     "keep one of the two; in a folder, lists are concatenated and other keys appear once",
-    "threats.yaml  and  threats/network.yaml  side by side",
+    "threat.yaml   # and no threats.yaml: the threat model is not read",
+    stage=Stage.READ,
 )
 SCHEMA_VERSION = _rule(
     "CF106",
@@ -140,6 +200,7 @@ SCHEMA_VERSION = _rule(
     "upgrade cyberfile, or set `schema_version: 1`",
     "schema_version: 2",
     unreadable=True,
+    stage=Stage.READ,
 )
 INVALID_VALUE = _rule(
     "CF110",
@@ -149,6 +210,7 @@ INVALID_VALUE = _rule(
     "(dates YYYY-MM-DD, durations such as 30d, ids such as THR-001, 64-hex sha256).",
     "see the format reference for the allowed values",
     "stride: [spoofing, taempering]",
+    stage=Stage.READ,
 )
 UNKNOWN_KEY = _rule(
     "CF111",
@@ -157,6 +219,7 @@ UNKNOWN_KEY = _rule(
     "A key the format does not define; usually a typo.",
     "remove the key or correct its spelling",
     "- id: THR-001\n  titel: Spoofed gateway",
+    stage=Stage.READ,
 )
 MISSING_FIELD = _rule(
     "CF112",
@@ -165,6 +228,7 @@ MISSING_FIELD = _rule(
     "A required field is missing.",
     "add the field",
     "- id: THR-001\n  stride: [spoofing]      # no title",
+    stage=Stage.READ,
 )
 DUPLICATE_ID = _rule(
     "CF120",
@@ -174,6 +238,7 @@ DUPLICATE_ID = _rule(
     "vulnerabilities among vulnerabilities).",
     "give each item its own id",
     "controls:\n  - id: CTL-MTLS\n  - id: CTL-MTLS",
+    stage=Stage.REFERENCES,
 )
 DANGLING_REFERENCE = _rule(
     "CF121",
@@ -182,6 +247,7 @@ DANGLING_REFERENCE = _rule(
     "A reference names an id that no item in the project has.",
     "correct the id, or add the item it names",
     "threats:\n  - id: THR-001\n    controls: [CTL-MTSL]    # no such control",
+    stage=Stage.REFERENCES,
 )
 WRONG_REFERENCE_KIND = _rule(
     "CF122",
@@ -191,6 +257,7 @@ WRONG_REFERENCE_KIND = _rule(
     "is expected).",
     "reference an item of the kind the field expects",
     "threats:\n  - id: THR-001\n    controls: [REQ-MTLS-1]  # a requirement, not a control",
+    stage=Stage.REFERENCES,
 )
 EVIDENCE_FILE_MISSING = _rule(
     "CF130",
@@ -199,6 +266,7 @@ EVIDENCE_FILE_MISSING = _rule(
     "An evidence item names a file that does not exist.",
     "add the file under the project folder, or correct the path",
     "evidence:\n  - id: EV-PENTEST-2026\n    file: artifacts/pentest.pdf   # not there",
+    stage=Stage.EVIDENCE_FILES,
 )
 PATH_OUTSIDE_PROJECT = _rule(
     "CF131",
@@ -208,15 +276,29 @@ PATH_OUTSIDE_PROJECT = _rule(
     "with `..`, or is a link that leads outside the project folder.",
     "keep files inside the project folder, conventionally under artifacts/",
     "file: ../../etc/passwd",
+    stage=Stage.EVIDENCE_FILES,
 )
 UNKNOWN_PART = _rule(
     "CF107",
     "unknown-part",
     W,
     "A YAML file at the top of the project is not one of the parts, so nothing in it is "
-    "read; usually a misspelt part name.",
+    "read. When its name is close to a part that is missing, it is the error CF105 instead.",
     "rename the file to the part it holds, or move it out of the project folder",
-    "threat.yaml   # the part is called threats.yaml",
+    "threats-old.yaml   # a copy next to threats.yaml",
+    stage=Stage.READ,
+)
+DEPRECATED_VALUE = _rule(
+    "CF109",
+    "deprecated-value",
+    W,
+    "A value uses an old spelling that is still read, as its new spelling, but is no "
+    "longer part of the format (the JSON Schemas and the format reference list only the "
+    "new one); e.g. test types `penetration` and `fuzz`, now `penetration_test` and "
+    "`fuzz_test` like evidence types.",
+    "write the new spelling named in the message",
+    "- id: TST-PEN-1\n  type: penetration     # now penetration_test",
+    stage=Stage.READ,
 )
 
 # CF2xx: traceability gaps
@@ -227,6 +309,7 @@ THREAT_WITHOUT_CONTROL = _rule(
     "A threat names no control that mitigates it.",
     "list the mitigating controls under `controls:`",
     "- id: THR-007\n  controls: []",
+    stage=Stage.TRACEABILITY,
 )
 CONTROL_WITHOUT_REQUIREMENT = _rule(
     "CF201",
@@ -235,6 +318,7 @@ CONTROL_WITHOUT_REQUIREMENT = _rule(
     "A control has no requirement, so nothing about it can be verified.",
     "add requirements with acceptance criteria",
     "- id: CTL-LOGS\n  requirements: []",
+    stage=Stage.TRACEABILITY,
 )
 REQUIREMENT_NOT_VERIFIED = _rule(
     "CF202",
@@ -243,6 +327,7 @@ REQUIREMENT_NOT_VERIFIED = _rule(
     "No test names the requirement in `verifies`.",
     "add a test that verifies the requirement",
     "requirements:\n  - id: REQ-LOG-1    # no test lists REQ-LOG-1",
+    stage=Stage.TRACEABILITY,
 )
 TEST_FAILED = _rule(
     "CF203",
@@ -251,6 +336,7 @@ TEST_FAILED = _rule(
     "A test's result is `fail`.",
     "fix and retest, or record the open finding as an anomaly or vulnerability",
     "- id: TST-FUZZ-BLE\n  result: fail",
+    stage=Stage.TRACEABILITY,
 )
 TEST_NOT_PERFORMED = _rule(
     "CF204",
@@ -259,6 +345,7 @@ TEST_NOT_PERFORMED = _rule(
     "A test is `blocked` or `not_run`, so it verifies nothing yet.",
     "run the test and record its result",
     "- id: TST-PEN-1\n  result: not_run",
+    stage=Stage.TRACEABILITY,
 )
 COMPONENT_UNUSED = _rule(
     "CF205",
@@ -267,6 +354,7 @@ COMPONENT_UNUSED = _rule(
     "An SBOM component is used by no asset, directly or through `depends_on`.",
     "list the component under the `components:` of the asset built from it",
     "sbom: pkg:pypi/lxml@4.9.1, listed by no asset",
+    stage=Stage.TRACEABILITY,
 )
 VIEW_MISSING = _rule(
     "CF206",
@@ -276,6 +364,7 @@ VIEW_MISSING = _rule(
     "`omitted_views`.",
     "add a view of this type, or explain in `omitted_views` why there is none",
     "views: [global_system only]; omitted_views: {}",
+    stage=Stage.TRACEABILITY,
 )
 RESIDUAL_RISK_UNJUSTIFIED = _rule(
     "CF207",
@@ -285,6 +374,7 @@ RESIDUAL_RISK_UNJUSTIFIED = _rule(
     "`residual_risk_rationale` explains why the device is still safe.",
     "lower the residual risk with controls, or write a residual_risk_rationale",
     "post_mitigation: {exploitability: high, severity: critical}",
+    stage=Stage.TRACEABILITY,
 )
 
 # CF4xx: SBOM and vulnerabilities
@@ -295,6 +385,7 @@ SUPPORT_UNKNOWN_UNJUSTIFIED = _rule(
     "A component's level of support is `unknown` and no `justification` says why.",
     "find the support facts (level and end of support), or write a justification",
     "- ref: pkg:pypi/six@1.16.0\n  support: unknown",
+    stage=Stage.SBOM,
 )
 NOT_AFFECTED_UNJUSTIFIED = _rule(
     "CF401",
@@ -304,6 +395,7 @@ NOT_AFFECTED_UNJUSTIFIED = _rule(
     "VEX consumers require one.",
     "add a justification (e.g. code_not_reachable) and a detail",
     "status: not_affected",
+    stage=Stage.SBOM,
 )
 INVALID_CVSS = _rule(
     "CF403",
@@ -312,6 +404,7 @@ INVALID_CVSS = _rule(
     "A vulnerability's `cvss` is not a valid CVSS 3.0, 3.1 or 4.0 vector.",
     "copy the vector from the advisory, e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
     'cvss: "CVSS:3.1/AV:N/AC:L"   # base metrics missing',
+    stage=Stage.SBOM,
 )
 INVALID_PURL = _rule(
     "CF402",
@@ -320,6 +413,7 @@ INVALID_PURL = _rule(
     "A component's `purl` (or a `ref` written as a purl) is not a valid package URL.",
     "write it as pkg:type/namespace/name@version, e.g. pkg:pypi/django@4.2.7",
     "purl: pkg:pypi/django/4.2.7",
+    stage=Stage.SBOM,
 )
 
 UNKNOWN_RULE_CODE = _rule(
@@ -329,6 +423,7 @@ UNKNOWN_RULE_CODE = _rule(
     "`rules.ignore` or `rules.enable` in cyberfile.yaml names a code that is not a rule.",
     "see docs/rules.md for the codes",
     "rules: {ignore: [CF999]}",
+    stage=Stage.READ,
 )
 
 # CF3xx: evidence freshness (drift)
@@ -340,7 +435,7 @@ EVIDENCE_OVERDUE = _rule(
     "`evidence_type`, or a `periodic_testing` type) is older than the plan's `every`.",
     "do the activity and record it as an evidence item, or change the plan's cadence",
     "periodic_testing: [{type: penetration_test, every: 1y}]   # newest: 2024-06-30",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 EVIDENCE_DUE_SOON = _rule(
     "CF301",
@@ -351,7 +446,7 @@ EVIDENCE_DUE_SOON = _rule(
     "cadence).",
     "schedule the activity",
     "periodic_testing: [{type: penetration_test, every: 1y}]   # due in 12 days",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 EVIDENCE_NEVER = _rule(
     "CF302",
@@ -361,7 +456,7 @@ EVIDENCE_NEVER = _rule(
     "record the activity as an evidence item of that type",
     "monitoring: [{source: OSV, kind: vulnerability_database, every: 7d, "
     "evidence_type: vulnerability_scan}]   # no vulnerability_scan evidence",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 EVIDENCE_DIGEST_MISMATCH = _rule(
     "CF303",
@@ -371,7 +466,7 @@ EVIDENCE_DIGEST_MISMATCH = _rule(
     "was recorded as evidence.",
     "restore the recorded file, or record the new file as new evidence with its sha256",
     "sha256: 9f86d0...   # the file on disk now hashes to 2c26b4...",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 EVIDENCE_DIGEST_UNRECORDED = _rule(
     "CF304",
@@ -381,7 +476,7 @@ EVIDENCE_DIGEST_UNRECORDED = _rule(
     "cannot be detected.",
     "add sha256: <output of sha256sum FILE>",
     "file: artifacts/pentest-2026.pdf   # no sha256",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 TEST_RETEST_OVERDUE = _rule(
     "CF310",
@@ -390,8 +485,8 @@ TEST_RETEST_OVERDUE = _rule(
     "A test whose type the plan repeats (`periodic_testing`) was last performed longer "
     "ago than the plan's cadence, or has no `performed` date.",
     "repeat the test and update `performed`, `result` and its evidence",
-    "type: penetration   performed: 2024-08-14   # periodic_testing penetration_test every 1y",
-    drift=True,
+    "type: penetration_test   performed: 2024-08-14   # periodic_testing penetration_test every 1y",
+    stage=Stage.DRIFT,
 )
 FAILED_TEST_UNRECORDED = _rule(
     "CF311",
@@ -400,7 +495,7 @@ FAILED_TEST_UNRECORDED = _rule(
     "A failed test is recorded by no open anomaly or vulnerability (`found_by`).",
     "record the finding as an anomaly or vulnerability with found_by: [TEST-ID]",
     "- id: TST-FUZZ-BLE\n  result: fail   # no anomaly lists found_by: [TST-FUZZ-BLE]",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 
 # CF41x-CF42x: SBOM and vulnerabilities over time (drift)
@@ -412,7 +507,7 @@ SBOM_SOURCE_CHANGED = _rule(
     "`source.sha256`: the SBOM under configuration management is out of date.",
     "run `cyberfile sbom import FILE` again",
     "source: {file: ../build/sbom.cdx.json, sha256: ...}   # the build produced a new SBOM",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 END_OF_SUPPORT_PASSED = _rule(
     "CF411",
@@ -421,7 +516,7 @@ END_OF_SUPPORT_PASSED = _rule(
     "A component's end of support has passed.",
     "replace or upgrade the component, or document the compensating plan",
     "end_of_support: 2026-04-07",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 END_OF_SUPPORT_NEAR = _rule(
     "CF412",
@@ -430,7 +525,7 @@ END_OF_SUPPORT_NEAR = _rule(
     "A component's end of support falls within `policy.warn_before`.",
     "plan the replacement",
     "end_of_support: 2026-12-15   # as of 2026-11-29",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 END_OF_SUPPORT_UNPLANNED = _rule(
     "CF413",
@@ -440,7 +535,7 @@ END_OF_SUPPORT_UNPLANNED = _rule(
     "`replacement_plan`.",
     "write a replacement_plan",
     "end_of_support: 2026-12-15   # and no replacement_plan",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 TRIAGE_OVERDUE = _rule(
     "CF420",
@@ -449,7 +544,7 @@ TRIAGE_OVERDUE = _rule(
     "A vulnerability is still `under_investigation` after `policy.triage_within`.",
     "assess it: status, exploitability, severity, assessed: {by, on}",
     "status: under_investigation   discovered: 2026-10-01   # triage_within 14d",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 TRIAGE_DUE_SOON = _rule(
     "CF421",
@@ -458,7 +553,7 @@ TRIAGE_DUE_SOON = _rule(
     "A vulnerability's triage deadline is near.",
     "assess it before the deadline",
     "status: under_investigation   discovered: 2026-11-25",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 COMMUNICATION_OVERDUE = _rule(
     "CF422",
@@ -468,7 +563,7 @@ COMMUNICATION_OVERDUE = _rule(
     "`policy.uncontrolled_risk.communicate_within` (30 days) of its discovery.",
     "notify customers and record remediation.customer_communication",
     "exploitability: high   severity: critical   # no customer_communication after 30 days",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 REMEDIATION_OVERDUE = _rule(
     "CF423",
@@ -479,7 +574,7 @@ REMEDIATION_OVERDUE = _rule(
     "the 30/60-day conditions, 21 CFR 806 reporting applies.",
     "release and distribute the fix and record remediation.fixed_on, or reassess",
     "exploitability: high   severity: critical   # not fixed after 60 days",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 UNCONTROLLED_DEADLINE_NEAR = _rule(
     "CF424",
@@ -488,7 +583,7 @@ UNCONTROLLED_DEADLINE_NEAR = _rule(
     "The communication or remediation deadline of an uncontrolled risk is near.",
     "prepare the customer communication or the fix",
     "exploitability: high   severity: critical   # discovered 25 days ago",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 KNOWN_EXPLOITED_OPEN = _rule(
     "CF425",
@@ -499,7 +594,7 @@ KNOWN_EXPLOITED_OPEN = _rule(
     "out.",
     "fix it, or show it does not affect the device (status not_affected, justification)",
     "known_exploited: true   status: affected",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 ASSESSED_COMPONENT_GONE = _rule(
     "CF426",
@@ -509,7 +604,7 @@ ASSESSED_COMPONENT_GONE = _rule(
     "SBOM (another version of the package is): the assessment may not hold any more.",
     "reassess for the current version, or mark the vulnerability fixed",
     "components: [pkg:pypi/django@4.2.15]   # the SBOM now has django 4.2.16",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 
 # CF5xx: suspect reviews (drift)
@@ -521,7 +616,7 @@ REVIEW_SUSPECT = _rule(
     "data flow, asset or control): its `reviewed.fingerprint` no longer matches.",
     "review the item again: cyberfile review ID --by NAME",
     "a data flow's protocol changed; the threats that target it are suspect",
-    drift=True,
+    stage=Stage.DRIFT,
 )
 NEVER_REVIEWED = _rule(
     "CF501",
@@ -532,5 +627,42 @@ NEVER_REVIEWED = _rule(
     "review it: cyberfile review ID --by NAME",
     "- id: THR-001   # no reviewed: {by, on, fingerprint}",
     opt_in=True,
-    drift=True,
+    stage=Stage.DRIFT,
+)
+
+# CF44x: what a scan against vulnerability feeds found (cyberfile scan)
+VULNERABILITY_FOUND = _rule(
+    "CF440",
+    "vulnerability-found",
+    E,
+    "A vulnerability feed lists a vulnerability that affects a component, and the project "
+    "does not record it yet. The scan records it as `under_investigation` (not with "
+    "--dry-run), to be triaged within `policy.triage_within`.",
+    "assess it in vulnerabilities.yaml: status, exploitability, severity and assessed",
+    "pkg:pypi/idna@3.6 is affected by CVE-2024-3651 (fixed in 3.7)",
+    stage=Stage.SCAN,
+)
+ASSESSMENT_OUTDATED = _rule(
+    "CF441",
+    "assessment-outdated",
+    E,
+    "A recorded vulnerability says something the feeds now contradict: it is listed in "
+    "CISA KEV while `known_exploited` is false, its advisory changed (e.g. a fix was "
+    "published) after the assessment, or it affects a component the assessment does not "
+    "list. The scan never changes an assessment; it reports it.",
+    "review the assessment and update it (known_exploited, components, remediation)",
+    "CVE-2024-1086: listed in CISA KEV on 2024-05-30, but known_exploited is false",
+    stage=Stage.SCAN,
+)
+COMPONENT_NOT_MATCHABLE = _rule(
+    "CF442",
+    "component-not-matchable",
+    W,
+    "The component has no identifier the feeds given to the scan can match (e.g. a "
+    "`pkg:generic` purl and no OSV ecosystem), so the scan cannot say whether it is "
+    "vulnerable.",
+    "monitor it from the supplier's advisories (postmarket.monitoring), or give it a purl "
+    "of a package ecosystem",
+    "pkg:generic/openssl@3.0.13: has purl type 'generic', which no OSV ecosystem covers",
+    stage=Stage.SCAN,
 )

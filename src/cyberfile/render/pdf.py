@@ -12,11 +12,12 @@ from datetime import datetime
 from pathlib import Path
 
 from cyberfile.dates import source_date
+from cyberfile.errors import InputError
 from cyberfile.model.project import Project
 from cyberfile.render.escape import one_line
 
 
-class PdfUnavailable(Exception):
+class PdfUnavailable(InputError):
     """WeasyPrint or its system libraries (Pango) are missing."""
 
 

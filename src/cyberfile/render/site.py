@@ -14,13 +14,14 @@ import yaml
 from cyberfile.check.readiness import ReadinessItem, score
 from cyberfile.dates import source_date
 from cyberfile.diagnostics.diagnostic import Diagnostic
+from cyberfile.errors import InputError
 from cyberfile.model.project import Project
 from cyberfile.render.documents import DOCUMENTS
 from cyberfile.render.environment import md_table
 from cyberfile.render.escape import escape_markdown, one_line
 
 
-class SiteError(Exception):
+class SiteError(InputError):
     """mkdocs failed; the message has its output."""
 
 

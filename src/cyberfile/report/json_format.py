@@ -33,17 +33,19 @@ def render(report: Report) -> str:
     for project in report.projects:
         name = display_path(project.root)
         diagnostics.extend(_diagnostic(d, name) for d in project.diagnostics)
-        projects.append(
-            {
-                "path": name,
-                "errors": sum(1 for d in project.diagnostics if d.severity is Severity.ERROR),
-                "warnings": sum(1 for d in project.diagnostics if d.severity is Severity.WARNING),
-            }
-        )
+        entry: dict[str, Any] = {
+            "path": name,
+            "errors": sum(1 for d in project.diagnostics if d.severity is Severity.ERROR),
+            "warnings": sum(1 for d in project.diagnostics if d.severity is Severity.WARNING),
+        }
+        if project.facts:
+            entry[report.command] = project.facts
+        projects.append(entry)
     document = {
         "tool": {"name": "cyberfile", "version": __version__},
         "format_version": FORMAT_VERSION,
         "command": report.command,
+        "as_of": report.as_of.isoformat() if report.as_of else None,
         "projects": projects,
         "diagnostics": diagnostics,
         "summary": {

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
+from cyberfile.diagnostics.rules import RULES
 from cyberfile.report.model import Report, display_path
-from cyberfile.report.ruleset import rules_for
 
 
 def _where(diagnostic: Diagnostic) -> str:
@@ -18,18 +18,22 @@ def _where(diagnostic: Diagnostic) -> str:
 
 
 def _suite(
-    name: str, diagnostics: Sequence[Diagnostic], report: Report, fail_on: Severity
+    name: str,
+    diagnostics: Sequence[Diagnostic],
+    ran: tuple[str, ...],
+    report: Report,
+    fail_on: Severity,
 ) -> ET.Element:
     suite = ET.Element("testsuite", name=name)
     found: dict[str, list[Diagnostic]] = {}
     for diagnostic in diagnostics:
         found.setdefault(diagnostic.code, []).append(diagnostic)
     failures = tests = 0
-    for rule in rules_for(report.command):
+    # every rule that ran, then (defensively) any finding of a rule not listed as run
+    codes = [*ran, *sorted(set(found) - set(ran))]
+    for rule in [RULES[code] for code in codes]:
         classname = f"cyberfile.{report.command}.{rule.code}"
         hits = found.pop(rule.code, [])
-        if not hits and rule.opt_in:
-            continue  # not run unless enabled
         if not hits:
             ET.SubElement(suite, "testcase", classname=classname, name=f"{rule.code} {rule.name}")
             tests += 1
@@ -60,12 +64,14 @@ def _suite(
 
 
 def render(report: Report) -> str:
-    fail_on = report.fail_on
+    fail_on = report.options.fail_on
     root = ET.Element("testsuites", name=f"cyberfile {report.command}")
     if report.general:
-        root.append(_suite("cyberfile", report.general, report, fail_on))
+        root.append(_suite("cyberfile", report.general, report.rules, report, fail_on))
     for project in report.projects:
-        root.append(_suite(display_path(project.root), project.diagnostics, report, fail_on))
+        root.append(
+            _suite(display_path(project.root), project.diagnostics, project.rules, report, fail_on)
+        )
     totals = [int(s.get("tests", "0")) for s in root], [int(s.get("failures", "0")) for s in root]
     root.set("tests", str(sum(totals[0])))
     root.set("failures", str(sum(totals[1])))

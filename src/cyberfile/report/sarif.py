@@ -7,8 +7,8 @@ from typing import Any
 
 from cyberfile import __version__
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
+from cyberfile.diagnostics.rules import RULES
 from cyberfile.report.model import Report, display_path
-from cyberfile.report.ruleset import rules_for
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
@@ -37,7 +37,9 @@ def _result(diagnostic: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    rules = rules_for(report.command)
+    ran = report.all_rules()
+    found = sorted({d.code for d in report.all()} - set(ran))
+    rules = [RULES[code] for code in (*ran, *found)]
     index = {rule.code: i for i, rule in enumerate(rules)}
     driver = {
         "name": "cyberfile",

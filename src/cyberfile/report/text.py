@@ -1,46 +1,107 @@
-"""Human-readable diagnostics: `path:line:col: CODE severity message`, then the hint."""
+"""Human-readable diagnostics: `path:line:col: CODE severity message`, then the hint.
+
+Errors come before warnings, so that a commit blocked by the pre-commit hook shows the
+error on the first screen however many warnings follow. `--output-format` chooses the
+layout (full, concise, grouped by file) and `--statistics` a count per rule."""
 
 from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
 
 import click
 
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
-from cyberfile.report.model import Report, display_path
+from cyberfile.diagnostics.rules import RULES
+from cyberfile.report.model import Report, TextLayout, display_path
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
+HEADLINE_ABOVE = 20
+"""With more findings than this, the counts are also printed before the findings."""
 
 
-def _line(diagnostic: Diagnostic, color: bool) -> str:
+def _style(text: str, color: bool, **style: object) -> str:
+    return click.style(text, **style) if color else text  # type: ignore[arg-type]
+
+
+def _where(diagnostic: Diagnostic, with_file: bool = True) -> str:
     pos = diagnostic.position
-    where = f"{display_path(pos.file)}:{pos.line}:{pos.column}: " if pos else ""
-    severity = diagnostic.severity.value
-    code = diagnostic.code
-    if color:
-        where = click.style(where, bold=True)
-        code = click.style(code, fg=_COLORS[diagnostic.severity], bold=True)
-        severity = click.style(severity, fg=_COLORS[diagnostic.severity])
+    if pos is None:
+        return ""
+    if with_file:
+        return f"{display_path(pos.file)}:{pos.line}:{pos.column}: "
+    return f"{pos.line}:{pos.column}: "
+
+
+def _line(diagnostic: Diagnostic, color: bool, with_file: bool, hint: bool) -> str:
+    tint = _COLORS[diagnostic.severity]
+    where = _style(_where(diagnostic, with_file), color, bold=True)
+    code = _style(diagnostic.code, color, fg=tint, bold=True)
+    severity = _style(diagnostic.severity.value, color, fg=tint)
     text = f"{where}{code} {severity} {diagnostic.message}"
-    if diagnostic.hint:
-        hint = click.style("hint:", dim=True) if color else "hint:"
-        text += f"\n    {hint} {diagnostic.hint}"
+    if hint and diagnostic.hint:
+        text += f"\n    {_style('hint:', color, dim=True)} {diagnostic.hint}"
     return text
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def render(report: Report) -> str:
-    lines = [_line(d, report.color) for d in report.general]
-    for project in report.projects:
-        lines.extend(_line(d, report.color) for d in project.diagnostics)
+def errors_first(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Errors, then warnings; each in file, line and column order."""
+    return sorted(diagnostics, key=lambda d: (-d.severity.rank, *d.sort_key()))
+
+
+def _findings(report: Report) -> list[str]:
+    color = report.options.color
+    layout = report.options.layout
+    ordered = errors_first(report.all())
+    if layout is not TextLayout.GROUPED:
+        hints = layout is TextLayout.FULL
+        return [_line(d, color, True, hints) for d in ordered]
+    lines: list[str] = []
+    by_file: dict[str, list[Diagnostic]] = {}
+    for diagnostic in ordered:
+        pos = diagnostic.position
+        by_file.setdefault(display_path(pos.file) if pos else "(project)", []).append(diagnostic)
+    for name, group in by_file.items():
+        lines.append(_style(name, color, bold=True, underline=True))
+        lines.extend("  " + _line(d, color, False, True) for d in group)
+        lines.append("")
+    return lines
+
+
+def _statistics(report: Report) -> list[str]:
+    counts = Counter((d.code, d.severity) for d in report.all())
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    width = max((len(f"{n:,}") for n in counts.values()), default=1)
+    lines = []
+    for (code, severity), count in rows:
+        name = RULES[code].name if code in RULES else ""
+        lines.append(f"{count:>{width},}  {code}  {severity.value:<7}  {name}")
+    return lines
+
+
+def summary(report: Report) -> str:
     errors = report.count(Severity.ERROR)
     warnings = report.count(Severity.WARNING)
     checked = _plural(len(report.projects), "project")
-    summary = f"{checked} checked: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
-    if report.color:
-        summary = click.style(
-            summary, fg="red" if errors else ("yellow" if warnings else "green"), bold=True
-        )
-    lines.append(summary)
+    text = f"{checked} checked: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+    if report.as_of is not None:
+        text += f" (as of {report.as_of.isoformat()})"
+    tint = "red" if errors else ("yellow" if warnings else "green")
+    return _style(text, report.options.color, fg=tint, bold=True)
+
+
+def render(report: Report) -> str:
+    total = len(report.all())
+    lines = []
+    if report.options.statistics:
+        lines = _statistics(report)
+    else:
+        if total > HEADLINE_ABOVE:
+            lines.append(summary(report) + "; errors first")
+        lines.extend(_findings(report))
+    lines.append(summary(report))
     return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from cyberfile.errors import InputError
 from cyberfile.vulndb.versions import Event
 
 try:
@@ -20,7 +21,7 @@ except ImportError:  # pragma: no cover - only without libyaml
     from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
 
 
-class FeedError(Exception):
+class FeedError(InputError):
     """A feed could not be read; the message names the file."""
 
 

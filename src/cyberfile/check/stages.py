@@ -1,0 +1,70 @@
+"""Run a command's checking steps over a loaded project.
+
+Which steps a command runs is decided once, in `cyberfile.diagnostics.rules.COMMAND_STAGES`;
+this module maps each step to the checks that implement it, so that a command reports
+exactly the rules it runs (and SARIF and JUnit list exactly those)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from cyberfile.check.drift import drift_rules
+from cyberfile.check.evidence_files import check_evidence_files
+from cyberfile.check.references import build_index, check_references
+from cyberfile.check.sbom import check_sbom
+from cyberfile.check.selection import RuleSelection, rules_run, selection_for
+from cyberfile.check.traceability import check_traceability
+from cyberfile.diagnostics.diagnostic import Diagnostic
+from cyberfile.diagnostics.rules import COMMAND_STAGES, Stage
+from cyberfile.load.project import LoadResult, load_project
+
+
+@dataclass(frozen=True)
+class Checked:
+    diagnostics: list[Diagnostic]
+    """What the steps found and the selection keeps, sorted by file, line and column."""
+    rules: tuple[str, ...]
+    """The codes of the rules that ran (the command's rules that the selection keeps)."""
+
+
+def run_stages(
+    result: LoadResult,
+    command: str,
+    as_of: date | None = None,
+    command_line: RuleSelection | None = None,
+) -> Checked:
+    """Run `command`'s checking steps over a loaded project."""
+    stages = COMMAND_STAGES[command]
+    selection, problems = selection_for(result, command_line)
+    diagnostics = [*result.diagnostics, *problems]
+    project = result.project
+    if project is not None:
+        sources = result.sources
+        if Stage.REFERENCES in stages:
+            index = build_index(project, sources, diagnostics)
+            if result.complete:
+                diagnostics.extend(check_references(project, index, sources, result.written_ids))
+        if Stage.TRACEABILITY in stages and result.complete:
+            diagnostics.extend(check_traceability(project, sources, result.invalid))
+        if Stage.EVIDENCE_FILES in stages:
+            diagnostics.extend(check_evidence_files(project, sources))
+        if Stage.SBOM in stages:
+            diagnostics.extend(check_sbom(project, sources))
+        if Stage.DRIFT in stages:
+            if as_of is None:
+                raise ValueError("the drift step needs a date")
+            diagnostics.extend(drift_rules(project, sources, as_of))
+    kept = sorted((d for d in diagnostics if selection.keeps(d)), key=Diagnostic.sort_key)
+    return Checked(kept, rules_run(command, selection))
+
+
+def check_project(
+    root: Path,
+    command: str,
+    as_of: date | None = None,
+    command_line: RuleSelection | None = None,
+) -> Checked:
+    """Load the project at `root` and run `command`'s steps."""
+    return run_stages(load_project(root), command, as_of, command_line)
