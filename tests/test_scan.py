@@ -7,8 +7,10 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import jsonschema
 import pytest
 
+from cyberfile.diagnostics.rules import RULES
 from cyberfile.load.project import load_project
 
 from .conftest import EXAMPLE, REPO, SHARED_DATA, Run, line_of, tree_digest
@@ -180,4 +182,35 @@ def test_scan_refuses_a_project_with_errors(cli: Callable[..., Run], pump: Path)
     before = tree_digest(pump)
     run = scan(cli, pump)
     assert run.code == 2 and "sbom.yaml:2:1: CF100 error" in run.out
+    assert tree_digest(pump) == before
+
+
+def test_scan_reports_in_json_and_valid_sarif(cli: Callable[..., Run], pump: Path) -> None:
+    before = tree_digest(pump)
+    run = scan(cli, pump, "--dry-run", "--format", "json")
+    assert run.code == 1 and tree_digest(pump) == before
+    document = json.loads(run.out)
+    assert document["command"] == "scan" and document["as_of"] == "2026-11-29"
+    codes = [d["code"] for d in document["diagnostics"]]
+    expected_new = {m["id"] for e in EXPECTED["components"].values() for m in e["affected_by"]}
+    assert codes.count("CF440") == len(expected_new)
+    assert codes.count("CF441") == 1 and codes.count("CF442") == 27
+    facts = document["projects"][0]["scan"]
+    assert (facts["checked"], facts["not_matchable"], facts["dry_run"]) == (37, 27, True)
+    idna = next(d for d in document["diagnostics"] if "CVE-2024-3651" in d["message"])
+    assert idna["line"] == line_of(pump / "sbom.yaml", "ref: pkg:pypi/idna@")
+    assert "would be recorded as under_investigation" in idna["message"]
+
+    sarif = json.loads(scan(cli, pump, "--dry-run", "--format", "sarif").out)
+    schema = json.loads((SHARED_DATA / "schemas" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    described = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert {"CF440", "CF441", "CF442"} <= described
+    assert all("scan" in RULES[code].commands for code in described)
+
+
+def test_scan_refuses_a_date_in_the_future(cli: Callable[..., Run], pump: Path) -> None:
+    before = tree_digest(pump)
+    run = cli("scan", str(pump), "--osv", str(OSV), "--as-of", "2999-01-01")
+    assert run.code == 2 and "2999-01-01 is in the future" in run.err
     assert tree_digest(pump) == before

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from cyberfile.diagnostics.rules import DEPRECATED_VALUE, RULES
+from cyberfile.diagnostics.rules import COMMAND_STAGES, DEPRECATED_VALUE, RULES
 from cyberfile.load.deprecations import ANY, DEPRECATED_VALUES
 from cyberfile.model.manifest import Manifest
 from cyberfile.model.project import MANIFEST_NAME, PARTS
@@ -38,14 +38,22 @@ def rules_markdown() -> str:
         "A rule marked *unreadable* means the input could not be read at all: the command "
         "exits with code 2 instead of 1.",
         "",
-        "| code | name | severity | summary |",
-        "|---|---|---|---|",
+        "Each rule belongs to one checking step, and each command runs a fixed set of steps: "
+        + "; ".join(
+            f"`cyberfile {command}`: {', '.join(stage.value for stage in stages)}"
+            for command, stages in COMMAND_STAGES.items()
+        )
+        + ". `--select`, `--ignore` and `--enable` accept only the rules of the command they "
+        "are given to (the column *run by*); another command's rule is refused (exit 2).",
+        "",
+        "| code | name | severity | run by | summary |",
+        "|---|---|---|---|---|",
     ]
     for rule in RULES.values():
         anchor = f"{rule.code.lower()}-{rule.name}"
         lines.append(
             f"| [{rule.code}](#{anchor}) | {rule.name} | {rule.severity.value} | "
-            f"{_cell(rule.summary)} |"
+            f"{', '.join(rule.commands)} | {_cell(rule.summary)} |"
         )
     for rule in RULES.values():
         lines += [
@@ -53,7 +61,11 @@ def rules_markdown() -> str:
             f"## {rule.code} {rule.name}",
             "",
             f"Severity: **{rule.severity.value}**"
-            + (" (unreadable input: exit code 2)" if rule.unreadable else ""),
+            + (" (unreadable input: exit code 2)" if rule.unreadable else "")
+            + (" (opt-in: `--enable " + rule.code + "`)" if rule.opt_in else "")
+            + f". Step: {rule.stage.value}; run by "
+            + " and ".join(f"`cyberfile {c}`" for c in rule.commands)
+            + ".",
             "",
             rule.summary,
             "",
