@@ -1,8 +1,24 @@
-"""Shared fixtures: real projects on disk (the bundled example, fresh `init` scaffolds)."""
+"""Shared fixtures: real projects on disk (the bundled example, fresh `init` scaffolds).
+
+Real public data (OSV advisories, the CISA KEV catalog, CycloneDX SBOMs and VEX, the SARIF and
+OpenVEX schemas) is read from `../shared/data`, the folder beside the repository
+(`SHARED_DATA`); the environment variable `CYBERFILE_SHARED_DATA` points it elsewhere (e.g.
+`CYBERFILE_SHARED_DATA=/nonexistent` to check the policy below). Tests that need it say so in
+one of two ways, and this module alone decides what happens when it is missing:
+
+- the mark `@pytest.mark.shared_data("kev", "osv-pypa/vulns")` (paths relative to the folder;
+  also as a module's `pytestmark`), with `shared_data_files()` to parametrize over its files;
+- `shared_data_path("schemas/x.json")` inside a test, which returns the path.
+
+A missing path skips the test, with a reason naming it, except when the environment variable
+`CI` is `true` (CI runs `CI=true bash .ci/run`): then the test fails with that message, so
+that CI never passes by silently skipping the real-data tests.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +29,71 @@ from cyberfile.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "projects" / "example-infusion-pump"
-SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("CYBERFILE_SHARED_DATA") or REPO.parent / "shared" / "data")
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def _missing_shared_data(relative: str) -> str | None:
+    """None if SHARED_DATA/relative exists, else a message saying what is missing and where."""
+    path = SHARED_DATA / relative
+    if path.exists():
+        return None
+    where = (
+        "the folder named by CYBERFILE_SHARED_DATA"
+        if os.environ.get("CYBERFILE_SHARED_DATA")
+        else "../shared/data beside the repository"
+    )
+    return f"shared test data {relative!r} is missing: expected {path} ({where})"
+
+
+def _skip_or_fail(message: str) -> None:
+    if _in_ci():
+        pytest.fail(f"{message}; CI=true, so missing shared data fails", pytrace=False)
+    pytest.skip(message)
+
+
+def shared_data_path(relative: str) -> Path:
+    """SHARED_DATA/relative for use inside a test; skips it (fails it under CI=true) if missing."""
+    message = _missing_shared_data(relative)
+    if message is not None:
+        _skip_or_fail(message)
+    return SHARED_DATA / relative
+
+
+def shared_data_files(folder: str, pattern: str) -> list[Path]:
+    """Files under SHARED_DATA/folder matching pattern (recursively), to parametrize a test
+    marked `shared_data(folder)`. When none exist, one placeholder path, so that the test is
+    still collected and its mark skips or fails it (an empty parameter set would skip silently).
+    """
+    return sorted((SHARED_DATA / folder).rglob(pattern)) or [SHARED_DATA / folder / pattern]
+
+
+def _shared_data_problem(item: pytest.Item) -> str | None:
+    for mark in item.iter_markers("shared_data"):
+        for relative in mark.args:
+            message = _missing_shared_data(relative)
+            if message is not None:
+                return message
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Outside CI, skip a `shared_data` test before its fixtures run."""
+    message = _shared_data_problem(item)
+    if message is not None and not _in_ci():
+        pytest.skip(message)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """Under CI=true, fail it (a failure of the test, not an error of its setup)."""
+    message = _shared_data_problem(item)
+    if message is not None:
+        _skip_or_fail(message)
 
 
 @dataclass

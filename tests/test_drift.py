@@ -17,7 +17,7 @@ from junitparser import Failure, JUnitXml
 
 from cyberfile.diagnostics.rules import RULES
 
-from .conftest import EXAMPLE, SHARED_DATA, Run, edit, line_of
+from .conftest import EXAMPLE, Run, edit, line_of, shared_data_path
 
 AS_OF = "2026-11-26"
 BASELINE = {  # true findings of the example on that day: components past end of support
@@ -332,9 +332,7 @@ def test_fingerprint_ignores_formatting_and_layout(cli: Callable[..., Run], pump
 
 
 def test_sarif_output_is_valid_sarif_2_1_0(cli: Callable[..., Run], pump: Path) -> None:
-    schema_path = SHARED_DATA / "schemas" / "sarif-schema-2.1.0.json"
-    if not schema_path.is_file():
-        pytest.skip("shared data missing")
+    schema_path = shared_data_path("schemas/sarif-schema-2.1.0.json")
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     edit(pump / "tests.yaml", "performed: 2026-08-17", "performed: 2025-08-01")
     for command in (["drift", "--as-of", AS_OF], ["validate"]):

@@ -117,7 +117,7 @@ def _affected(record: dict, name: str, version: Version) -> bool:
     return False
 
 
-@pytest.mark.skipif(not OSV.is_dir(), reason="../shared/data/osv-pypa is not beside the repo")
+@pytest.mark.shared_data("osv-pypa/vulns")
 def test_example_pypi_versions_have_real_advisories(example: Project) -> None:
     """The gateway's PyPI pins are versions with real published advisories."""
     affected_packages = set()

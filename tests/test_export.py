@@ -27,17 +27,10 @@ from cyberfile.sbom.cyclonedx_write import cyclonedx_sbom, cyclonedx_vex
 from cyberfile.sbom.documents import device_purl
 from cyberfile.sbom.openvex import openvex
 
-from .conftest import EXAMPLE, SHARED_DATA, Run, edit
+from .conftest import EXAMPLE, Run, edit, shared_data_path
 
 TIMESTAMP = datetime(2026, 12, 1, 12, 30, tzinfo=UTC)
 HOSTILE = '"</script><script>alert(1)</script>\n\'quoted\' \\ "end"\t\u00e9\u2028'
-
-
-def shared(relative: str) -> Path:
-    path = SHARED_DATA / relative
-    if not path.exists():
-        pytest.skip(f"shared test data {relative} is not available")
-    return path
 
 
 def load(root: Path) -> Project:
@@ -59,7 +52,7 @@ def cyclonedx_problem(text: str) -> object:
 
 
 def openvex_validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(shared("schemas/openvex_json_schema.json").read_text(encoding="utf-8"))
+    schema = json.loads(shared_data_path("schemas/openvex_json_schema.json").read_text(encoding="utf-8"))
     # The schema declares draft 2020-12; check it so a future schema does not silently
     # get validated by the wrong rules.
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -209,7 +202,7 @@ def test_vex_has_one_entry_per_vulnerability(example: Project, vex: dict[str, An
 def test_vex_state_matches_the_cisa_examples(
     status: VulnerabilityStatus, example: Project, vex: dict[str, Any]
 ) -> None:
-    cisa = shared(f"cyclonedx/VEX/CISA-Use-Cases/Case-1/vex-{status.value}.json")
+    cisa = shared_data_path(f"cyclonedx/VEX/CISA-Use-Cases/Case-1/vex-{status.value}.json")
     (expected,) = {v["analysis"]["state"] for v in json.loads(cisa.read_text())["vulnerabilities"]}
     ours = [v for v in example.vulnerabilities.vulnerabilities if v.status is status]
     assert ours, f"the example has no {status.value} vulnerability to check"

@@ -235,7 +235,7 @@ def test_feed_errors_are_clear(tmp_path: Path) -> None:
         load_kev(tmp_path / "kev.json")
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "kev").is_dir(), reason="shared data not present")
+@pytest.mark.shared_data("kev/known_exploited_vulnerabilities.json")
 def test_real_kev_catalog() -> None:
     catalog = load_kev(SHARED_DATA / "kev" / "known_exploited_vulnerabilities.json")
     assert len(catalog) == 1404

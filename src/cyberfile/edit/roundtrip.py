@@ -14,8 +14,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from cyberfile.errors import InputError, WriteError
 
-class EditError(Exception):
+
+class EditError(InputError):
     """A file could not be edited; nothing was written."""
 
 
@@ -51,7 +53,15 @@ def dumps(data: Any) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step (same folder temp file, fsync, rename)."""
+    """Replace `path` with `text` in one step (same folder temp file, fsync, rename);
+    WriteError, with the file left as it was, when that cannot be done."""
+    try:
+        _write_atomic(path, text)
+    except OSError as exc:
+        raise WriteError(f"cannot write {path.as_posix()}: {exc.strerror or exc}") from None
+
+
+def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
