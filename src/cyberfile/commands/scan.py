@@ -23,6 +23,7 @@ from cyberfile.diagnostics.position import Position
 from cyberfile.edit import roundtrip
 from cyberfile.errors import ExitCode
 from cyberfile.load.project import LoadResult, discover, load_for_writing
+from cyberfile.model.items import SPECS, Kind, items
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import VulnerabilityStatus
 from cyberfile.model.vulnerabilities import Vulnerability
@@ -239,30 +240,22 @@ def run_scan(
     return outcome
 
 
-def _component_positions(result: LoadResult) -> dict[str, Position | None]:
+def _positions(result: LoadResult, kind: Kind) -> dict[str, Position | None]:
+    """Where each item of a kind is written, by id (components by ref)."""
     project = result.project
     assert project is not None
-    source = result.sources.get("sbom")
+    source = result.sources.get(SPECS[kind].part)
     return {
-        c.ref: source.value(("components", i)) if source else None
-        for i, c in enumerate(project.sbom.components)
-    }
-
-
-def _vulnerability_positions(result: LoadResult) -> dict[str, Position | None]:
-    project = result.project
-    assert project is not None
-    source = result.sources.get("vulnerabilities")
-    return {
-        v.id: source.value(("vulnerabilities", i)) if source else None
-        for i, v in enumerate(project.vulnerabilities.vulnerabilities)
+        item.ident: source.value(item.path) if source else None
+        for item in items(project)
+        if item.kind is kind
     }
 
 
 def scan_diagnostics(scan: ProjectScan, result: LoadResult, dry_run: bool) -> list[Diagnostic]:
     """What a scan of one project found, as findings with the place they concern."""
-    components = _component_positions(result)
-    vulnerabilities = _vulnerability_positions(result)
+    components = _positions(result, Kind.COMPONENT)
+    vulnerabilities = _positions(result, Kind.VULNERABILITY)
     found: list[Diagnostic] = []
     recorded = "would be recorded" if dry_run else "recorded"
     for new in scan.new:
