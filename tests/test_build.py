@@ -81,6 +81,7 @@ def test_documents_match_the_golden_files(example_build: Path, slug: str) -> Non
     assert text == golden.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # two full builds with PDFs
 def test_two_builds_are_byte_identical(cli: Callable[..., Run], tmp_path: Path) -> None:
     for name in ("a", "b"):
         assert cli("build", str(EXAMPLE), "-o", str(tmp_path / name), "--as-of", AS_OF).code == 0
@@ -89,6 +90,7 @@ def test_two_builds_are_byte_identical(cli: Callable[..., Run], tmp_path: Path) 
     assert any(name.startswith("example-infusion-pump/pdf/") for name in first)
 
 
+@pytest.mark.slow  # a build with PDFs
 def test_pdfs_render_with_readable_tables(cli: Callable[..., Run], tmp_path: Path) -> None:
     if shutil.which("pdftoppm") is None:
         pytest.fail("pdftoppm (poppler-utils) is needed to check the PDFs; .ci/run installs it")

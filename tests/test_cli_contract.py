@@ -47,7 +47,9 @@ def test_drift_junit_does_not_list_rules_drift_never_runs(
 ) -> None:
     validate = cli("validate", str(dangling), "--format", "junit")
     assert validate.code == 1
-    assert any(name.startswith("CF121 dangling-reference at ") for name in _junit_cases(validate.out))
+    assert any(
+        name.startswith("CF121 dangling-reference at ") for name in _junit_cases(validate.out)
+    )
     drift = cli("drift", str(dangling), "--as-of", AS_OF, "--format", "junit")
     cases = _junit_cases(drift.out)
     assert cases, drift.out
@@ -229,9 +231,7 @@ def test_output_formats_concise_grouped_and_statistics(
     assert rows[1].split() == ["1", "CF121", "error", "dangling-reference"]
 
 
-def test_tables_keep_every_value_whole_when_piped(
-    cli: Callable[..., Run], portfolio: Path
-) -> None:
+def test_tables_keep_every_value_whole_when_piped(cli: Callable[..., Run], portfolio: Path) -> None:
     run = cli("impact", "pkg:generic/openssl", cwd=portfolio)
     assert run.code == 0
     rows = [line for line in run.out.splitlines() if "pkg:generic/openssl@3.0.13" in line]

@@ -52,7 +52,9 @@ def cyclonedx_problem(text: str) -> object:
 
 
 def openvex_validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(shared_data_path("schemas/openvex_json_schema.json").read_text(encoding="utf-8"))
+    schema = json.loads(
+        shared_data_path("schemas/openvex_json_schema.json").read_text(encoding="utf-8")
+    )
     # The schema declares draft 2020-12; check it so a future schema does not silently
     # get validated by the wrong rules.
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"

@@ -19,6 +19,8 @@ from .conftest import REPO, Run, edit
 
 WHEELHOUSE = REPO / ".wheelhouse"
 
+pytestmark = pytest.mark.slow  # pre-commit builds its own virtualenv: ~45 s
+
 
 def _git(repo: Path, *args: str) -> None:
     subprocess.run(

@@ -13,16 +13,20 @@ import pytest
 
 from cyberfile.load.project import load_project
 
-from .conftest import EXAMPLE, SHARED_DATA, Run, tree_digest
+from .conftest import EXAMPLE, SHARED_DATA, Run, shared_data_files, tree_digest
 
-SBOMS = sorted((SHARED_DATA / "cyclonedx" / "SBOM").rglob("*.json"))
+SBOMS = shared_data_files("cyclonedx/SBOM", "*.json")
 SPEC_TESTS = SHARED_DATA / "cyclonedx" / "spec-tests"
 
-needs_shared = pytest.mark.skipif(not SBOMS, reason="../shared/data is not beside the repo")
+
+def _sbom_param(path: Path) -> Any:
+    """The two big SBOMs (keycloak, juice-shop: 800+ components) take seconds each."""
+    big = path.is_file() and path.stat().st_size > 500_000
+    return pytest.param(path, id=path.parent.name, marks=[pytest.mark.slow] if big else [])
 
 
-@needs_shared
-@pytest.mark.parametrize("sbom", SBOMS, ids=lambda p: p.parent.name)
+@pytest.mark.shared_data("cyclonedx/SBOM")
+@pytest.mark.parametrize("sbom", [_sbom_param(path) for path in SBOMS])
 def test_real_sboms_import_and_reimport_changes_nothing(
     cli: Callable[..., Run], project: Path, sbom: Path
 ) -> None:
@@ -137,7 +141,7 @@ def test_annotations_and_comments_survive(cli: Callable[..., Run], tmp_path: Pat
     assert "architecture.yaml: pkg:pypi/django@4.2.15 -> pkg:pypi/django@4.2.16" in run.out
 
 
-@needs_shared
+@pytest.mark.shared_data("cyclonedx/spec-tests")
 @pytest.mark.parametrize(
     "name",
     [
@@ -202,9 +206,8 @@ def test_xml_entity_bomb_is_refused(cli: Callable[..., Run], project: Path, tmp_
     assert tree_digest(project) == before
 
 
+@pytest.mark.shared_data("cyclonedx/SBOM")
 def test_dry_run_writes_nothing(cli: Callable[..., Run], project: Path) -> None:
-    if not SBOMS:
-        pytest.skip("shared data missing")
     before = tree_digest(project)
     run = cli("sbom", "import", str(SBOMS[0]), str(project), "--dry-run")
     assert run.code == 0 and "would change" in run.out

@@ -13,7 +13,7 @@ import pytest
 from cyberfile.diagnostics.rules import RULES
 from cyberfile.load.project import load_project
 
-from .conftest import EXAMPLE, REPO, SHARED_DATA, Run, line_of, tree_digest
+from .conftest import EXAMPLE, REPO, SHARED_DATA, Run, line_of, shared_data_path, tree_digest
 
 OSV = SHARED_DATA / "osv-pypa" / "vulns"
 KEV = SHARED_DATA / "kev" / "known_exploited_vulnerabilities.json"
@@ -202,7 +202,7 @@ def test_scan_reports_in_json_and_valid_sarif(cli: Callable[..., Run], pump: Pat
     assert "would be recorded as under_investigation" in idna["message"]
 
     sarif = json.loads(scan(cli, pump, "--dry-run", "--format", "sarif").out)
-    schema = json.loads((SHARED_DATA / "schemas" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    schema = json.loads(shared_data_path("schemas/sarif-schema-2.1.0.json").read_text("utf-8"))
     jsonschema.Draft4Validator(schema).validate(sarif)
     described = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert {"CF440", "CF441", "CF442"} <= described

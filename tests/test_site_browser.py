@@ -15,6 +15,8 @@ from .conftest import EXAMPLE, edit
 
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
+pytestmark = pytest.mark.slow  # a build, a web server and headless Chromium: ~8 s
+
 
 def _chromium() -> tuple[str, str]:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
