@@ -44,6 +44,9 @@ class BuildResult:
     root: Path
     out: Path
     files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What the build had to work around (a diagram drawn by a fallback layout, or not
+    drawn at all); the build still succeeded."""
 
 
 Progress = Callable[[str], None]
@@ -122,7 +125,7 @@ def build_project(
         meta = DocumentMeta(day, source_commit(root), f"cyberfile {__version__}")
         drift = _drift_for(result, day)
         say("diagrams")
-        diagrams = project_diagrams(project)
+        diagrams = project_diagrams(project, problems=outcome.warnings)
         say("documents")
         try:
             documents = render_documents(project, meta, drift)
@@ -264,5 +267,7 @@ def run(
             echo(f"cyberfile build: {exc}", err=True)
             failed = True
             continue
+        for warning in result.warnings:
+            echo(f"cyberfile build: {root.as_posix()}: warning: {warning}", err=True)
         echo(f"{root.as_posix()}: wrote {len(result.files)} files to {result.out.as_posix()}")
     return ExitCode.UNREADABLE if failed or general else ExitCode.OK
