@@ -23,6 +23,9 @@ class EvidenceItem(Model):
         description="Path of the document, relative to the project folder and inside it.",
     )
     sha256: Sha256 | None = Field(default=None, description="Digest of `file`.")
+    report_id: Text | None = Field(
+        default=None, description="The report's own document number (NSL-2026-0419)."
+    )
     performer: Performer | None = None
     covers: tuple[NonEmptyStr, ...] = Field(
         default=(),

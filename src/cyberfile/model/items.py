@@ -36,9 +36,9 @@ class ReferenceField:
     """A field of an item that names other items."""
 
     name: str
-    """As written in YAML (`from`)."""
+    """As written in YAML (`from`); `findings.tracked_in` is a field of each entry of a list."""
     attribute: str
-    """On the model (`from_`); a string or a tuple of strings."""
+    """On the model (`from_`); a string, a tuple of strings, or None."""
     allowed: frozenset[Kind]
 
 
@@ -124,6 +124,7 @@ KINDS: tuple[ItemKind, ...] = (
         references=(
             _refs("verifies", Kind.REQUIREMENT, Kind.CONTROL),
             _refs("evidence", Kind.EVIDENCE),
+            ReferenceField("findings.tracked_in", "findings.tracked_in", ANY_KIND),
         ),
         reviewable=True,
     ),
@@ -202,12 +203,22 @@ def items(project: Project) -> Iterator[Item]:
         yield from found
 
 
+def _values(model: Any, name: str, attribute: str, base: PathKey) -> Iterator[tuple[PathKey, str]]:
+    if "." in attribute:  # a field of each entry of a list
+        outer, inner = attribute.split(".", 1)
+        for index, entry in enumerate(getattr(model, outer)):
+            yield from _values(entry, inner.split(".")[0], inner, (*base, outer, index))
+        return
+    value = getattr(model, attribute)
+    if isinstance(value, str):
+        yield (*base, name), value
+    elif value is not None:
+        for index, target in enumerate(value):
+            yield (*base, name, index), str(target)
+
+
 def referenced(item: Item) -> Iterator[tuple[ReferenceField, PathKey, str]]:
     """The references an item makes: field, path of the value, the id it names."""
     for field in item.spec.references:
-        value = getattr(item.model, field.attribute)
-        if isinstance(value, str):
-            yield field, (*item.path, field.name), value
-        else:
-            for index, target in enumerate(value):
-                yield field, (*item.path, field.name, index), str(target)
+        for path, target in _values(item.model, field.name, field.attribute, item.path):
+            yield field, path, target

@@ -111,6 +111,31 @@ class RiskAcceptance(Model):
         return (exploitability, severity) in self.acceptable
 
 
+class ExploitabilityScale(Model):
+    """What each exploitability level means for this device."""
+
+    high: Text
+    medium: Text
+    low: Text
+
+
+class SeverityScale(Model):
+    """What each severity of patient harm means for this device."""
+
+    negligible: Text
+    minor: Text
+    serious: Text
+    critical: Text
+    catastrophic: Text
+
+
+class RiskScales(Model):
+    """Definitions printed in the risk assessment; without them it says they are missing."""
+
+    exploitability: ExploitabilityScale | None = None
+    severity: SeverityScale | None = None
+
+
 class Policy(Model):
     """Project policy; every key is optional and the defaults are those shown."""
 
@@ -125,6 +150,9 @@ class Policy(Model):
     )
     uncontrolled_risk: UncontrolledRiskPolicy = Field(default_factory=UncontrolledRiskPolicy)
     risk_acceptance: RiskAcceptance = Field(default_factory=RiskAcceptance)
+    scales: RiskScales = Field(
+        default_factory=RiskScales, description="Definitions of the risk scales' levels."
+    )
 
 
 RuleCode = Annotated[StrictStr, StringConstraints(pattern=r"^CF[0-9]{3}$")]
@@ -158,6 +186,31 @@ class DocumentSettings(Model):
     pdf: StrictBool = Field(default=True, description="Also write PDFs with `cyberfile build`.")
 
 
+class Approval(Model):
+    role: Text = Field(description="Role as your QMS names it (Regulatory Affairs).")
+    name: Text
+
+
+DocumentNumberPrefix = Annotated[
+    StrictStr, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+]
+
+
+class DocumentControl(Model):
+    """Document numbers, revision and approvals of the generated documents."""
+
+    number_prefix: DocumentNumberPrefix | None = Field(
+        default=None,
+        description="Documents are numbered PREFIX-NNN, stable per document (IS3000-CYB-003).",
+    )
+    revision: Text | None = Field(default=None, description="Revision of this package (B).")
+    approvals: tuple[Approval, ...] = Field(
+        default=(),
+        description="Who approves each document; signature and date are left blank for wet "
+        "or electronic signature.",
+    )
+
+
 class Manifest(Model):
     """The project manifest, `cyberfile.yaml`."""
 
@@ -166,3 +219,4 @@ class Manifest(Model):
     policy: Policy = Field(default_factory=Policy)
     rules: RuleSettings = Field(default_factory=RuleSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
+    document_control: DocumentControl = Field(default_factory=DocumentControl)

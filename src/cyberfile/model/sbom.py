@@ -7,7 +7,12 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from cyberfile.model.base import Date, Model, NonEmptyStr, Sha256, StrictStr, Text
-from cyberfile.model.vocabulary import HASH_HEX_LENGTH, HashAlgorithm, SupportLevel
+from cyberfile.model.vocabulary import (
+    HASH_HEX_LENGTH,
+    ComponentType,
+    HashAlgorithm,
+    SupportLevel,
+)
 
 HexDigest = Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-f]+$")]
 
@@ -28,6 +33,11 @@ class SbomSource(Model):
 
 class Component(Model):
     ref: NonEmptyStr = Field(description="CycloneDX bom-ref, normally the purl.")
+    type: ComponentType = Field(
+        default=ComponentType.LIBRARY,
+        description="CycloneDX component type (library, operating-system, firmware, "
+        "application, ...), kept from import and exported as is.",
+    )
     name: Text
     group: Text | None = Field(default=None, description="Namespace (npm scope, Maven group).")
     version: Text | None = Field(default=None, description="Component version (quote it).")

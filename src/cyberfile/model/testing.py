@@ -6,13 +6,30 @@ from pydantic import Field
 
 from cyberfile.model.base import Date, ItemId, Model, Text
 from cyberfile.model.common import Performer, Review
-from cyberfile.model.vocabulary import TestResult, TestType
+from cyberfile.model.vocabulary import FindingSeverity, FindingStatus, TestResult, TestType
 
 
 class Tool(Model):
     name: Text
     version: Text | None = Field(default=None, description="Tool version (quote it).")
     settings: Text | None = Field(default=None, description="Configuration that matters.")
+
+
+class TestFinding(Model):
+    """A finding of a test report (a penetration test's NSL-03)."""
+
+    id: Text = Field(description="The report's own finding id.")
+    title: Text
+    severity: FindingSeverity = Field(description="critical | high | medium | low | info.")
+    status: FindingStatus = Field(description="open | fixed | accepted | deferred.")
+    rationale: Text | None = Field(
+        default=None,
+        description="Why a finding not fixed is acceptable, and the release that will fix it "
+        "(guidance §V.C); required unless the status is fixed.",
+    )
+    tracked_in: ItemId | None = Field(
+        default=None, description="The anomaly (or other item) that tracks it."
+    )
 
 
 class SecurityTest(Model):
@@ -32,7 +49,21 @@ class SecurityTest(Model):
     performed: Date | None = Field(default=None, description="Date the test was performed.")
     performer: Performer | None = None
     evidence: tuple[ItemId, ...] = Field(default=(), description="Evidence ids (reports).")
+    version_tested: Text | None = Field(
+        default=None,
+        description="Software version the test ran against, when not the version under "
+        "submission (quote it).",
+    )
+    scope: Text | None = Field(default=None, description="What was in and out of scope.")
+    findings: tuple[TestFinding, ...] = Field(
+        default=(), description="What the test found, with status and rationale."
+    )
     reviewed: Review | None = None
+
+    @property
+    def open_findings(self) -> tuple[TestFinding, ...]:
+        """Findings not fixed (open, accepted or deferred)."""
+        return tuple(f for f in self.findings if f.status is not FindingStatus.FIXED)
 
 
 class Tests(Model):

@@ -41,7 +41,8 @@ class Exploitability(StrEnum):
 
 
 class Severity(StrEnum):
-    """Severity of patient harm, ISO 14971 scale."""
+    """Severity of patient harm: the five levels of FDA's 2016 postmarket guidance example
+    (ISO 14971:2019 prescribes no scale; `policy.scales` defines each level)."""
 
     NEGLIGIBLE = "negligible"
     MINOR = "minor"
@@ -267,3 +268,38 @@ class RiskControl(StrEnum):
     CONTROLLED = "controlled"
     UNCONTROLLED = "uncontrolled"
     NOT_ASSESSED = "not_assessed"
+
+
+class FindingSeverity(StrEnum):
+    """Severity a test report gives a finding."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+class FindingStatus(StrEnum):
+    OPEN = "open"
+    FIXED = "fixed"
+    ACCEPTED = "accepted"
+    DEFERRED = "deferred"
+
+
+class ComponentType(StrEnum):
+    """CycloneDX 1.6 component types."""
+
+    APPLICATION = "application"
+    FRAMEWORK = "framework"
+    LIBRARY = "library"
+    CONTAINER = "container"
+    PLATFORM = "platform"
+    OPERATING_SYSTEM = "operating-system"
+    DEVICE = "device"
+    DEVICE_DRIVER = "device-driver"
+    FIRMWARE = "firmware"
+    FILE = "file"
+    MACHINE_LEARNING_MODEL = "machine-learning-model"
+    DATA = "data"
+    CRYPTOGRAPHIC_ASSET = "cryptographic-asset"
