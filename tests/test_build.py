@@ -113,7 +113,7 @@ def test_pdfs_render_with_readable_tables(cli: Callable[..., Run], tmp_path: Pat
     assert "THR-001" in text and "CTL-MTLS" in text  # the table made it
 
 
-def test_xlsx_has_three_filtered_sheets_and_no_formulas(
+def test_xlsx_has_one_filtered_sheet_per_matrix_and_no_formulas(
     tmp_path: Path, cli: Callable[..., Run]
 ) -> None:
     root = tmp_path / "pump"
@@ -127,7 +127,15 @@ def test_xlsx_has_three_filtered_sheets_and_no_formulas(
     out = tmp_path / "out" / "pump"
     with zipfile.ZipFile(out / "traceability.xlsx") as workbook:
         names = workbook.read("xl/workbook.xml").decode()
-        for sheet in ("Threat chains", "Requirement coverage", "Components"):
+        for sheet in (
+            "Threat chains",
+            "Requirement coverage",
+            "Evidence",
+            "Test findings",
+            "Architecture elements",
+            "Views",
+            "Components",
+        ):
             assert f'name="{sheet}"' in names
         sheet1 = workbook.read("xl/worksheets/sheet1.xml").decode()
         assert "<pane " in sheet1 and "autoFilter" in sheet1
@@ -175,7 +183,7 @@ def test_project_templates_override_and_title_page_fields(
     docs = tmp_path / "out" / "pump" / "documents"
     assert "Our own metrics page for InfuSafe 3000" in (docs / "metrics.md").read_text()
     threat_model = (docs / "threat-model.md").read_text()
-    assert "| Document | DOC-0042 |" in threat_model
+    assert "| Document number | DOC-0042 |" in threat_model
     assert "| Manufacturer | ACME Regulatory |" in threat_model
 
 
@@ -203,7 +211,11 @@ def test_failed_build_leaves_the_previous_output(cli: Callable[..., Run], tmp_pa
     assert tree_digest(out) == before  # untouched, and no half-built folder left behind
     edit(root / "threats" / "network.yaml", "stride: [denial_of_service]", "stride: [dos]")
     run = cli("build", str(root), "-o", str(out), "--no-pdf")
-    assert run.code == 2 and "run `cyberfile validate`" in run.err
+    assert run.code == 1 and " CF110 error " in run.out and "nothing was built" in run.err
+    assert tree_digest(out) == before
+    (root / "threats" / "network.yaml").write_text("threats: [\n", encoding="utf-8")
+    run = cli("build", str(root), "-o", str(out), "--no-pdf", "--allow-errors")
+    assert run.code == 2 and "cannot be read" in run.err  # unreadable: never built
     assert tree_digest(out) == before
 
 
@@ -230,3 +242,83 @@ def test_default_output_folder_relative_to_where_it_runs(
     assert run.code == 0, run.err
     assert (tmp_path / "build" / "pump" / "site" / "index.html").is_file()
     assert not list((tmp_path / "build").glob(".*"))  # no staging folder left
+
+
+def test_a_project_with_errors_is_not_built_unless_a_marked_draft(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """A dangling reference used to build silently, with readiness 'Traceability: complete'."""
+    edit(project / "threats.yaml", "controls: [CTL-", "controls: [CTL-NOPE, CTL-")
+    out = tmp_path / "out"
+    refused = cli("build", str(project), "-o", str(out), "--no-pdf", "--no-site")
+    assert refused.code == 1
+    assert "CF121 error THR-001: controls names 'CTL-NOPE'" in refused.out
+    assert "nothing was built" in refused.err and not out.exists()
+
+    draft = cli("build", str(project), "-o", str(out), "--no-pdf", "--no-site", "--allow-errors")
+    assert draft.code == 0 and "every document is marked DRAFT" in draft.err
+    docs = out / project.name / "documents"
+    for document in docs.glob("*.md"):
+        assert "**DRAFT – validation errors.**" in document.read_text(encoding="utf-8"), document
+    readiness = (docs / "readiness-report.md").read_text(encoding="utf-8")
+    assert "| CF121 | THR-001: controls names 'CTL-NOPE'" in readiness
+    threat_model_row = next(r for r in readiness.splitlines() if r.startswith("| Threat model |"))
+    assert "| partial |" in threat_model_row and "CF121 dangling-reference" in threat_model_row
+
+
+def test_document_control_numbers_revision_and_approvals(
+    cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    root = tmp_path / "pump"
+    shutil.copytree(EXAMPLE, root)
+    edit(root / "cyberfile.yaml", "revision: B", "revision: C")
+    edit(root / "cyberfile.yaml", "Regulatory Affairs Manager", "Regulatory Affairs")
+    assert cli("build", str(root), "-o", str(tmp_path / "out"), "--no-pdf", "--no-site").code == 0
+    docs = tmp_path / "out" / "pump" / "documents"
+    summary = (docs / "cybersecurity-summary.md").read_text(encoding="utf-8")
+    testing = (docs / "cybersecurity-testing.md").read_text(encoding="utf-8")
+    assert "| Document number | IS3000-CYB-001 |" in summary  # stable place in the package
+    assert "| Document number | IS3000-CYB-010 |" in testing
+    assert "| Revision | C |" in testing
+    assert "| Product Security Lead | J. Rivera |  |  |" in testing  # signature, date blank
+    assert "| Regulatory Affairs | M. Okafor |  |  |" in testing
+    assert "Cybersecurity in Medical Devices: Quality Management System Considerations" in testing
+    assert "510(k) premarket notification" in summary
+    # the internal readiness score stays out of the submission documents
+    for document in docs.glob("*.md"):
+        text = document.read_text(encoding="utf-8")
+        if document.stem != "readiness-report":
+            assert "Readiness score" not in text and " %**" not in text, document.name
+
+
+def test_readiness_counts_what_drift_reports(cli: Callable[..., Run], tmp_path: Path) -> None:
+    """Readiness said 'present | complete' above its own drift errors (end of support)."""
+    root = tmp_path / "pump"
+    shutil.copytree(EXAMPLE, root)
+    out = tmp_path / "out"
+    assert cli("build", str(root), "-o", str(out), "--no-pdf", "--no-site").code == 0
+    docs = out / "pump" / "documents"
+    readiness = (docs / "readiness-report.md").read_text(encoding="utf-8")
+    drift = cli("drift", str(root), "--as-of", _document_date(readiness), "--format", "json")
+    past = [d for d in json.loads(drift.out)["diagnostics"] if d["code"] == "CF411"]
+    support = next(r for r in readiness.splitlines() if r.startswith("| Software level of"))
+    if past:
+        assert "| partial |" in support and "CF411 end-of-support-passed" in support
+    summary = (docs / "cybersecurity-summary.md").read_text(encoding="utf-8")
+    b2 = next(r for r in summary.splitlines() if "524B(b)(2)" in r)
+    assert "reasonable assurance" in b2 and "regular cycle" not in b2
+    updates = next(r for r in summary.splitlines() if "regular cycle" in r)
+    assert "524B(b)(1)" in updates
+
+
+def _document_date(document: str) -> str:
+    row = next(r for r in document.splitlines() if r.startswith("| Date |"))
+    return row.split("|")[2].strip()
+
+
+def test_validate_reports_a_missing_threat_model(cli: Callable[..., Run], project: Path) -> None:
+    (project / "threats.yaml").unlink()
+    run = cli("validate", str(project), "--format", "json")
+    assert run.code == 1
+    codes = [d["code"] for d in json.loads(run.out)["diagnostics"] if d["severity"] == "error"]
+    assert "CF113" in codes

@@ -196,7 +196,7 @@ def noisy(project: Path) -> Path:
     sorts after them."""
     unused = "".join(
         f"\n  - ref: pkg:pypi/unused{i}@1.0\n    name: unused{i}\n    version: '1.0'\n"
-        "    supplier: x\n    support: actively_maintained"
+        "    supplier: x\n    support: actively_maintained\n    end_of_support: 2030-12-31"
         for i in range(25)
     )
     edit(project / "sbom.yaml", "components: []", "components:" + unused)

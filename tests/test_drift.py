@@ -130,11 +130,14 @@ def test_cf311_failed_test_unrecorded(cli: Callable[..., Run], pump: Path) -> No
 def test_cf410_sbom_source_changed(cli: Callable[..., Run], pump: Path) -> None:
     (pump / "build.cdx.json").write_text('{"bomFormat": "CycloneDX"}\n', encoding="utf-8")
     recorded = hashlib.sha256(b"the file as it was imported").hexdigest()
-    edit(
-        pump / "sbom.yaml",
-        "components:\n",
-        f"source: {{file: build.cdx.json, sha256: {recorded}}}\ncomponents:\n",
-    )
+    # replace the example's own source record (if any) with one for build.cdx.json
+    sbom_yaml = pump / "sbom.yaml"
+    text = sbom_yaml.read_text(encoding="utf-8")
+    end = text.index("components:\n")
+    start = text.find("source:\n")
+    start = end if start < 0 else start
+    record = f"source: {{file: build.cdx.json, sha256: {recorded}}}\n"
+    sbom_yaml.write_text(text[:start] + record + text[end:], encoding="utf-8")
     line = line_of(pump / "sbom.yaml", "source: {file: build.cdx.json")
     assert new_findings(cli, pump) == [("CF410", "sbom.yaml", line)]
 
@@ -147,9 +150,9 @@ def _set_end_of_support(root: Path, ref: str, day: str, plan: bool) -> int:
     lines = [
         line
         for line in block.split("\n")
-        if not line.lstrip().startswith(("end_of_support:", "replacement_plan:"))
+        if not line.lstrip().startswith(("end_of_support:", "replacement_plan:", "justification:"))
     ]
-    # drop folded continuation lines of a removed replacement_plan
+    # drop folded continuation lines of a removed replacement_plan or justification
     kept = [line for line in lines if not line.startswith("      ") or line.startswith("      -")]
     kept.append(f"    end_of_support: {day}")
     if plan:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -134,7 +135,13 @@ def test_sbom_describes_the_device(example: Project, sbom: dict[str, Any]) -> No
     assert (subject["name"], subject["version"]) == (device.name, device.version)
     assert subject["manufacturer"]["name"] == subject["supplier"]["name"] == device.manufacturer
     assert sbom["metadata"]["manufacturer"]["name"] == device.manufacturer
-    assert datetime.fromisoformat(sbom["metadata"]["timestamp"]) == TIMESTAMP
+    # the imported SBOM's own timestamp and authors, not the export's date and tool
+    source = example.sbom.source
+    assert source is not None and source.timestamp is not None
+    assert datetime.fromisoformat(sbom["metadata"]["timestamp"]) == datetime.fromisoformat(
+        source.timestamp
+    )
+    assert [a["name"] for a in sbom["metadata"]["authors"]] == list(source.authors)
 
 
 def test_sbom_lists_every_component_once_with_its_facts(
@@ -147,7 +154,7 @@ def test_sbom_lists_every_component_once_with_its_facts(
     by_ref = {c["bom-ref"]: c for c in exported}
     for component in example.sbom.components:
         out = by_ref[component.ref]
-        assert out["type"] == "library"
+        assert out["type"] == component.type.value
         assert out["name"] == component.name
         assert out.get("version") == component.version
         assert out["supplier"]["name"] == component.supplier
@@ -357,9 +364,20 @@ def test_exports_are_byte_identical_in_other_processes(
     assert result.stdout == "\0".join(documents).encode()
 
 
-def test_serials_change_with_the_content(example: Project, sbom: dict[str, Any]) -> None:
-    later = cyclonedx_sbom(example, timestamp=TIMESTAMP + timedelta(days=1))
-    assert json.loads(later)["serialNumber"] != sbom["serialNumber"]
+def test_serials_change_with_the_content(
+    example: Project, sbom: dict[str, Any], vex: dict[str, Any]
+) -> None:
+    later = TIMESTAMP + timedelta(days=1)
+    serial = sbom["serialNumber"]
+    later_vex = cyclonedx_vex(example, timestamp=later, sbom_serial=serial)
+    assert json.loads(later_vex)["serialNumber"] != vex["serialNumber"]
+    # the example's SBOM carries its imported timestamp: the export date changes nothing
+    assert json.loads(cyclonedx_sbom(example, timestamp=later))["serialNumber"] == serial
+    undated = dataclasses.replace(example, sbom=example.sbom.model_copy(update={"source": None}))
+    assert (
+        json.loads(cyclonedx_sbom(undated, timestamp=later))["serialNumber"]
+        != json.loads(cyclonedx_sbom(undated, timestamp=TIMESTAMP))["serialNumber"]
+    )
 
 
 def test_timestamp_in_another_zone_is_the_same_instant(documents: tuple[str, str, str]) -> None:
@@ -466,11 +484,17 @@ def test_export_command_writes_identical_files(cli: Callable[..., Run], tmp_path
     assert names == ["sbom.cdx.json", "vex.cdx.json", "vex.openvex.json"]
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes()
-    # the default date is the newest date in the data, not the wall clock
+    # the default date is the newest date in the data, not the wall clock; the SBOM keeps
+    # the timestamp of the SBOM it was imported from
+    vex = json.loads((first / "vex.cdx.json").read_text(encoding="utf-8"))
     sbom = json.loads((first / "sbom.cdx.json").read_text(encoding="utf-8"))
     project = load_project(EXAMPLE).project
     assert project is not None and project.latest_date() is not None
-    assert sbom["metadata"]["timestamp"].startswith(project.latest_date().isoformat())
+    assert vex["metadata"]["timestamp"].startswith(project.latest_date().isoformat())
+    assert project.sbom.source is not None and project.sbom.source.timestamp is not None
+    assert datetime.fromisoformat(sbom["metadata"]["timestamp"]) == datetime.fromisoformat(
+        project.sbom.source.timestamp
+    )
 
 
 def test_export_of_a_project_without_vulnerabilities(

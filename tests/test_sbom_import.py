@@ -64,7 +64,7 @@ def _cyclonedx(
         if c.ref == bump[0]:
             ref, version = bump[1], bump[1].rsplit("@", 1)[1]
         entry: dict[str, Any] = {
-            "type": "library",
+            "type": c.type.value,
             "bom-ref": ref,
             "name": c.name,
             "version": version,

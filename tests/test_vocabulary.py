@@ -112,11 +112,11 @@ def test_a_test_of_the_old_type_is_retested_by_periodic_testing_of_the_new(
     tests = pump / "tests.yaml"
     text = tests.read_text(encoding="utf-8")
     start = text.index("  - id: TST-PENTEST-DEVICE")
-    end = text.index("  - id: ", start + 1)
+    end = text.index("\n  - id: ", start + 1) + 1
     item = (
         text[start:end]
         .replace("type: penetration_test", "type: penetration")
-        .replace("performed: 2026-09-14", "performed: 2025-09-01")
+        .replace("performed: 2026-09-14", "performed: 2025-09-01", 1)
     )
     tests.write_text(text[:start] + item + text[end:], encoding="utf-8")
     _, found = run_json(cli, "drift", str(pump), "--as-of", AS_OF, "--select", "CF310,CF109")

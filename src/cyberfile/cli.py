@@ -437,15 +437,26 @@ def review_command(
     show_default=True,
     help="Build the audit site with mkdocs-material.",
 )
+@click.option(
+    "--allow-errors",
+    is_flag=True,
+    help="Build even when validate reports errors; every document is then marked DRAFT.",
+)
 def build_command(
-    paths: tuple[Path, ...], output: Path, as_of: str | None, pdf: bool | None, site: bool
+    paths: tuple[Path, ...],
+    output: Path,
+    as_of: str | None,
+    pdf: bool | None,
+    site: bool,
+    allow_errors: bool,
 ) -> None:
     """Build the documentation package: documents, matrices, SBOM/VEX, site and PDFs.
 
     Writes build/<project>/ (documents/*.md, pdf/*.pdf, traceability.csv and .xlsx,
     sbom.cdx.json, vex.cdx.json, vex.openvex.json, site/, manifest.json). The output is
     replaced only when the whole build succeeded; the same inputs and date give
-    byte-identical files.
+    byte-identical files. A project that validate reports errors for is not built
+    (exit 1, the errors listed) unless --allow-errors, which marks every document DRAFT.
 
     \b
     Examples:
@@ -454,7 +465,7 @@ def build_command(
     """
     from cyberfile.commands import build as command
 
-    _exit(command.run(list(paths), Path.cwd(), output, as_of, pdf, site))
+    _exit(command.run(list(paths), Path.cwd(), output, as_of, pdf, site, allow_errors))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,13 +1,22 @@
 """Readiness: every element of the FDA's recommended documentation (premarket guidance
 Appendix 4) and of section 524B, marked present, partial or missing, with the reason and
-where in the project to fix it. Missing data is shown as a gap, never filled in."""
+where in the project to fix it. Missing data is shown as a gap, never filled in.
+
+An element's status comes from its own completeness check and from the findings of the
+same checks users run (`validate`, `drift` as of the document date) that concern it: an
+element with an error is never complete; warnings are listed with it as notes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from cyberfile.check.coverage import vulnerability_search
+from cyberfile.check.sbom import end_of_support_counts
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
+from cyberfile.diagnostics.rules import RULES
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import (
     ControlCategory,
@@ -36,13 +45,17 @@ class ReadinessItem:
     """Slug of the document that answers it."""
     status: Status
     reasons: tuple[str, ...]
+    """Why it is not complete."""
     fix: str
     """Where in the project to add what is missing."""
+    notes: tuple[str, ...] = ()
+    """What a reviewer should know but does not make it incomplete (warnings)."""
 
 
 @dataclass
 class _Finding:
     reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     empty: bool = False
 
     def status(self) -> Status:
@@ -102,6 +115,11 @@ def _sbom(p: Project) -> _Finding:
         lacking = [c.ref for c in components if not getattr(c, attribute)]
         if lacking:
             f.reasons.append(f"{len(lacking)} component(s) without {label}: {_few(lacking, 3)}")
+    source = p.sbom.source
+    if components and (source is None or not source.authors):
+        f.reasons.append("author of the SBOM data not recorded (sbom.yaml source.authors)")
+    if components and (source is None or not source.timestamp):
+        f.reasons.append("timestamp of the SBOM not recorded (sbom.yaml source.timestamp)")
     return f
 
 
@@ -113,20 +131,45 @@ def _support(p: Project) -> _Finding:
     ]
     if unknown:
         f.reasons.append(f"level of support unknown and unjustified: {_few(unknown, 3)}")
-    no_end = [
-        c.ref
-        for c in components
-        if c.end_of_support is None
-        and not c.justification
-        and c.support is not SupportLevel.ACTIVELY_MAINTAINED
-    ]
-    if no_end:
-        f.reasons.append(f"no end of support or justification: {_few(no_end, 3)}")
+    counts = end_of_support_counts(components)
+    if counts.unstated:
+        f.reasons.append(
+            f"{len(counts.unstated)} component(s) without end of support or justification: "
+            f"{_few(list(counts.unstated), 3)}"
+        )
+    elif components:
+        f.notes.append(
+            f"end of support: {counts.dated} of {counts.total} components dated, "
+            f"{counts.justified} justified"
+        )
     return f
+
+
+def _coverage(p: Project, f: _Finding) -> None:
+    """Components no vulnerability feed can match must be monitored some other way (the
+    same computation as the vulnerability assessment's coverage table)."""
+    search = vulnerability_search(p, p.document_date())
+    unmatchable = search.not_matchable
+    if not unmatchable:
+        return
+    counted = (
+        f"{len(unmatchable)} of {len(search.components)} components cannot be matched "
+        "against a vulnerability feed"
+    )
+    gaps = [c.component.ref for c in search.gaps]
+    if gaps:
+        f.reasons.append(f"{counted}; {len(gaps)} have no other monitoring: {_few(gaps, 3)}")
+    else:
+        f.notes.append(f"{counted}; each is monitored through the plan's other sources")
 
 
 def _vulnerabilities(p: Project) -> _Finding:
     f = _Finding(empty=not p.sbom.components)
+    _coverage(p, f)
+    if p.sbom.components and not any(
+        e.type.value == "vulnerability_scan" for e in p.evidence.evidence
+    ):
+        f.reasons.append("no vulnerability scan recorded (evidence of type vulnerability_scan)")
     items = p.vulnerabilities.vulnerabilities
     pending = [v.id for v in items if v.status is VulnerabilityStatus.UNDER_INVESTIGATION]
     if pending:
@@ -156,12 +199,8 @@ def _traceability(p: Project) -> _Finding:
     f = _Finding(empty=not p.threats.threats)
     verified = {r for t in p.tests.tests for r in t.verifies}
     no_req = [c.id for c in p.controls.controls if not c.requirements]
-    unverified = [
-        r.id
-        for c in p.controls.controls
-        for r in c.requirements
-        if r.id not in verified and c.id not in verified
-    ]
+    # a requirement is verified only by a test that names it (CF202, the matrix)
+    unverified = [r.id for c in p.controls.controls for r in c.requirements if r.id not in verified]
     if no_req:
         f.reasons.append(f"controls without requirements: {_few(no_req)}")
     if unverified:
@@ -435,7 +474,7 @@ CHECKLIST: tuple[tuple[str, str, str, str, Check, str], ...] = (
     ),
     (
         "524b-plan",
-        "Plan to monitor and address postmarket vulnerabilities, incl. CVD",
+        "Plan to monitor, identify and address postmarket vulnerabilities, incl. CVD",
         "FD&C Act 524B(b)(1)",
         "cybersecurity-management-plan",
         _cvd_plan,
@@ -443,8 +482,8 @@ CHECKLIST: tuple[tuple[str, str, str, str, Check, str], ...] = (
     ),
     (
         "524b-updates",
-        "Updates on a justified regular cycle and out of cycle",
-        "FD&C Act 524B(b)(2)",
+        "Timeline for updates: justified regular cycle and out of cycle (part of the plan)",
+        "FD&C Act 524B(b)(1); guidance §VII.C",
         "cybersecurity-management-plan",
         _updates,
         "postmarket.yaml: patching",
@@ -460,17 +499,138 @@ CHECKLIST: tuple[tuple[str, str, str, str, Check, str], ...] = (
 )
 
 
-def readiness(project: Project) -> list[ReadinessItem]:
+ASSURANCE = (
+    "524b-assurance",
+    "Processes that provide reasonable assurance that the device and related systems are "
+    "cybersecure",
+    "FD&C Act 524B(b)(2)",
+    "cybersecurity-summary",
+    "shown by the whole package: every element above",
+)
+"""524B(b)(2) is shown by the package as a whole (guidance §VII.C), so it is complete only
+when every other element is."""
+
+PART_ELEMENT = {
+    "architecture": "views",
+    "threats": "threat-model",
+    "controls": "controls",
+    "tests": "testing",
+    "evidence": "testing",
+    "sbom": "sbom",
+    "vulnerabilities": "vulnerability-assessment",
+    "anomalies": "anomalies",
+    "labeling": "labeling",
+    "postmarket": "management-plan",
+}
+"""The element a finding in a part's file concerns, when its rule does not say."""
+
+RULE_ELEMENT = {
+    "CF108": None,  # rule selection in cyberfile.yaml: the tool's settings, no element
+    "CF113": None,  # a missing part: the element's own check reports it missing
+    "CF200": "threat-model",
+    "CF201": "controls",
+    "CF202": "traceability",
+    "CF203": "testing",
+    "CF204": "testing",
+    "CF205": "sbom",
+    "CF206": "views",
+    "CF207": "risk-assessment",
+    "CF208": "testing",
+    "CF300": "management-plan",
+    "CF301": "management-plan",
+    "CF302": "management-plan",
+    "CF310": "testing",
+    "CF311": "testing",
+    "CF400": "software-support",
+    "CF401": "vulnerability-assessment",
+    "CF402": "sbom",
+    "CF403": "vulnerability-assessment",
+    "CF404": "software-support",
+    "CF410": "sbom",
+    "CF411": "software-support",
+    "CF412": "software-support",
+    "CF413": "software-support",
+    "CF420": "vulnerability-assessment",
+    "CF421": "vulnerability-assessment",
+    "CF422": "vulnerability-assessment",
+    "CF423": "vulnerability-assessment",
+    "CF424": "vulnerability-assessment",
+    "CF425": "vulnerability-assessment",
+    "CF426": "vulnerability-assessment",
+    "CF440": "vulnerability-assessment",
+    "CF441": "vulnerability-assessment",
+    "CF442": "vulnerability-assessment",
+}
+"""The element each rule's findings concern; rules not listed follow the file they are in
+(PART_ELEMENT). A test keeps this table in step with the registry."""
+
+
+def element_of(diagnostic: Diagnostic, project: Project) -> str | None:
+    """The readiness element a finding concerns, or None."""
+    if diagnostic.code in RULE_ELEMENT:
+        return RULE_ELEMENT[diagnostic.code]
+    pos = diagnostic.position
+    if pos is None:
+        return None
+    try:
+        relative = pos.file.relative_to(project.root)
+    except ValueError:
+        return None
+    return PART_ELEMENT.get(relative.parts[0].removesuffix(".yaml"))
+
+
+def _counted(findings: list[Diagnostic]) -> str:
+    codes = Counter(d.code for d in findings)
+    return ", ".join(
+        f"{code} {RULES[code].name}" + (f" \u00d7{n}" if n > 1 else "")
+        for code, n in sorted(codes.items())
+    )
+
+
+def readiness(project: Project, findings: Sequence[Diagnostic] = ()) -> list[ReadinessItem]:
+    """Every element's status from its own check and from `findings` (what validate and
+    drift report for the project) that concern it."""
+    concerning: dict[str, list[Diagnostic]] = {}
+    for diagnostic in findings:
+        element = element_of(diagnostic, project)
+        if element is not None:
+            concerning.setdefault(element, []).append(diagnostic)
     items = []
     for key, element, section, document, check, fix in CHECKLIST:
         finding = check(project)
+        related = concerning.get(key, [])
+        errors = [d for d in related if d.severity is Severity.ERROR]
+        warnings = [d for d in related if d.severity is Severity.WARNING]
+        if errors:
+            finding.reasons.append(f"{len(errors)} error(s) reported: {_counted(errors)}")
+        if warnings:
+            finding.notes.append(f"{len(warnings)} warning(s) reported: {_counted(warnings)}")
         status = finding.status()
         reasons = (
             tuple(finding.reasons)
             if status is not Status.MISSING
             else (tuple(finding.reasons) or ("nothing recorded",))
         )
-        items.append(ReadinessItem(key, element, section, document, status, reasons, fix))
+        items.append(
+            ReadinessItem(
+                key, element, section, document, status, reasons, fix, tuple(finding.notes)
+            )
+        )
+    incomplete = [i.element for i in items if i.status is not Status.PRESENT]
+    key, element, section, document, fix = ASSURANCE
+    items.append(
+        ReadinessItem(
+            key,
+            element,
+            section,
+            document,
+            Status.PARTIAL if incomplete else Status.PRESENT,
+            (f"{len(incomplete)} element(s) not complete: {_few(incomplete, 3)}",)
+            if incomplete
+            else (),
+            fix,
+        )
+    )
     return items
 
 

@@ -16,9 +16,12 @@ from cyberfile.check.references import build_index, check_references
 from cyberfile.check.sbom import check_sbom
 from cyberfile.check.selection import RuleSelection, rules_run, selection_for
 from cyberfile.check.traceability import check_traceability
+from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic
+from cyberfile.diagnostics.position import Position
 from cyberfile.diagnostics.rules import COMMAND_STAGES, Stage
 from cyberfile.load.project import LoadResult, load_project
+from cyberfile.model.project import MANIFEST_NAME
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,29 @@ class Checked:
     """What the steps found and the selection keeps, sorted by file, line and column."""
     rules: tuple[str, ...]
     """The codes of the rules that ran (the command's rules that the selection keeps)."""
+
+
+REQUIRED_PARTS = ("architecture", "threats", "controls", "sbom", "postmarket")
+"""Parts without which the package lacks an FDA element (threat model, controls,
+architecture views, SBOM, management plan)."""
+
+
+def missing_parts(result: LoadResult) -> list[Diagnostic]:
+    """CF113 for each required part that is neither NAME.yaml nor NAME/ (a part that is
+    present but unreadable has its own error)."""
+    manifest = result.root / MANIFEST_NAME
+    found = []
+    for part in REQUIRED_PARTS:
+        present = (result.root / f"{part}.yaml").exists() or (result.root / part).is_dir()
+        if present or part in result.misspelt:
+            continue
+        found.append(
+            rules.PART_MISSING(
+                Position(manifest, 1, 1),
+                f"the project has no {part} part: neither {part}.yaml nor {part}/",
+            )
+        )
+    return found
 
 
 def run_stages(
@@ -46,6 +72,8 @@ def run_stages(
             index = build_index(project, sources, diagnostics)
             if result.complete:
                 diagnostics.extend(check_references(project, index, sources, result.written_ids))
+        if Stage.TRACEABILITY in stages:
+            diagnostics.extend(missing_parts(result))
         if Stage.TRACEABILITY in stages and result.complete:
             diagnostics.extend(check_traceability(project, sources, result.invalid))
         if Stage.EVIDENCE_FILES in stages:

@@ -1,4 +1,4 @@
-"""Traceability gaps (CF200-CF207): threat -> control -> requirement -> test, and more.
+"""Traceability gaps (CF200-CF208): threat -> control -> requirement -> test, and more.
 
 An item that is invalid is left out of the model (its own error says why); what it
 links to is still counted here, from `invalid` (the loader's `LoadResult.invalid`), so
@@ -19,7 +19,8 @@ from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.project import Project
-from cyberfile.model.vocabulary import TestResult, ViewType
+from cyberfile.model.testing import TestFinding
+from cyberfile.model.vocabulary import FindingStatus, TestResult, ViewType
 
 Invalid = Mapping[str, Mapping[str, Any]]
 """By part, what validation left out of the model, as written (`LoadResult.invalid`)."""
@@ -33,6 +34,12 @@ def _written(invalid: Invalid, part: str, key: str, field: str) -> Iterator[tupl
         for text in value if isinstance(value, list) else [value]:
             if isinstance(text, str):
                 yield item, text
+
+
+def finding_unjustified(finding: TestFinding) -> bool:
+    """Not fixed and no rationale (CF208): guidance §V.C asks for a rationale and a
+    release plan for every finding not fixed."""
+    return finding.status is not FindingStatus.FIXED and not finding.rationale
 
 
 _VIEW_TYPES = {v.value: v for v in ViewType}
@@ -83,6 +90,13 @@ def check_traceability(
             yield rules.TEST_FAILED(where, f"{test.id} failed")
         elif test.result in (TestResult.BLOCKED, TestResult.NOT_RUN):
             yield rules.TEST_NOT_PERFORMED(where, f"{test.id} is {test.result.value}")
+        for j, finding in enumerate(test.findings):
+            if finding_unjustified(finding):
+                yield rules.TEST_FINDING_UNJUSTIFIED(
+                    position(sources, "tests", ("tests", i, "findings", j)),
+                    f"{test.id}: finding {finding.id} ({finding.severity.value}, "
+                    f"{finding.status.value}) is not fixed and has no rationale",
+                )
 
     yield from _unused_components(project, sources, invalid)
 

@@ -23,20 +23,36 @@ from cyberfile import __version__, dates
 from cyberfile.check.readiness import readiness
 from cyberfile.check.stages import run_stages
 from cyberfile.dates import midnight_utc
-from cyberfile.diagnostics.diagnostic import Diagnostic
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.diagnostics.rules import RULES, Stage
-from cyberfile.errors import ExitCode, InputError
-from cyberfile.load.project import LoadResult, discover, load_clean
+from cyberfile.errors import CyberfileError, ExitCode, InputError
+from cyberfile.load.project import LoadResult, discover, load_project
 from cyberfile.model.project import Project
 from cyberfile.render.diagrams import project_diagrams
 from cyberfile.render.documents import DOCUMENTS, DocumentMeta, render_documents
 from cyberfile.render.tables import traceability_csv, traceability_xlsx
-from cyberfile.report.terminal import echo
+from cyberfile.report import renderer
+from cyberfile.report.model import ProjectReport, Report
+from cyberfile.report.terminal import echo, out
 from cyberfile.sbom.publish import export_documents
 
 
 class BuildError(InputError):
     """The build could not finish; the previous output is left as it was."""
+
+
+class ValidationFailed(CyberfileError):
+    """`cyberfile validate` reports errors: nothing is built (unless --allow-errors)."""
+
+    exit_code = ExitCode.FINDINGS
+
+    def __init__(self, root: Path, errors: list[Diagnostic]) -> None:
+        super().__init__(
+            f"{root.as_posix()}: {len(errors)} validation error(s); nothing was built. Fix "
+            "them, or build a draft marked as such with --allow-errors"
+        )
+        self.root = root
+        self.errors = errors
 
 
 @dataclass
@@ -45,6 +61,8 @@ class BuildResult:
     out: Path
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    draft: bool = False
+    """Built with --allow-errors from a project with validation errors."""
     """What the build had to work around (a diagram drawn by a fallback layout, or not
     drawn at all); the build still succeeded."""
 
@@ -107,11 +125,27 @@ def build_project(
     *,
     pdf: bool | None,
     site: bool,
+    allow_errors: bool = False,
     progress: Progress | None = None,
 ) -> BuildResult:
-    result = load_clean(root)
+    """Build one project. A project with validation errors is refused (ValidationFailed)
+    unless `allow_errors`, and then every document is marked a draft; files that cannot
+    be read at all are refused either way (BuildError)."""
+    result = load_project(root)
     project = result.project
-    assert project is not None
+    unreadable = [d for d in result.diagnostics if d.unreadable]
+    if project is None or unreadable:
+        first = unreadable[0] if unreadable else None
+        where = (
+            f" (first: {first.position.file.as_posix()}:{first.position.line}: {first.message})"
+            if first and first.position
+            else ""
+        )
+        raise BuildError(f"{root.as_posix()}: the project cannot be read{where}")
+    validation = run_stages(result, "validate").diagnostics
+    errors = [d for d in validation if d.severity is Severity.ERROR]
+    if errors and not allow_errors:
+        raise ValidationFailed(root, errors)
     say = progress or (lambda _message: None)
     day = project.document_date(as_of)
     stamp = midnight_utc(day)
@@ -120,7 +154,7 @@ def build_project(
     final = out_parent / name
     out_parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".building", dir=out_parent))
-    outcome = BuildResult(root, final)
+    outcome = BuildResult(root, final, draft=bool(errors))
     try:
         meta = DocumentMeta(day, source_commit(root), f"cyberfile {__version__}")
         drift = _drift_for(result, day)
@@ -128,7 +162,7 @@ def build_project(
         diagrams = project_diagrams(project, problems=outcome.warnings)
         say("documents")
         try:
-            documents = render_documents(project, meta, drift)
+            documents = render_documents(project, meta, drift, validation)
         except TemplateError as exc:
             where = (
                 f"{exc.filename}:{exc.lineno}: "
@@ -146,7 +180,8 @@ def build_project(
             (staging / file_name).write_text(text, encoding="utf-8")
         if site:
             say("site")
-            _site(project, documents, diagrams, drift, staging, stamp, day)
+            findings = [*validation, *drift]
+            _site(project, documents, diagrams, drift, findings, staging, stamp, day)
         if want_pdf:
             say("PDFs")
             _pdfs(project, documents, docs_dir, staging / "pdf", stamp)
@@ -172,7 +207,8 @@ def _site(
     project: Project,
     documents: dict[str, str],
     diagrams: dict[str, str],
-    drift: list,  # type: ignore[type-arg]
+    drift: list[Diagnostic],
+    findings: list[Diagnostic],
     staging: Path,
     stamp: datetime,
     day: date,
@@ -182,7 +218,8 @@ def _site(
     source = staging / ".site-source"
     _write_documents(source, documents, diagrams)
     (source / "index.md").write_text(
-        landing_page(project, readiness(project), drift, day.isoformat()), encoding="utf-8"
+        landing_page(project, readiness(project, findings), drift, day.isoformat()),
+        encoding="utf-8",
     )
     try:
         build_site(source, staging / "site", project, stamp)
@@ -245,6 +282,7 @@ def run(
     as_of: str | None,
     pdf: bool | None,
     site: bool,
+    allow_errors: bool = False,
 ) -> ExitCode:
     """Build every project found; one failing project does not stop the others."""
     roots, general = discover(paths, cwd)
@@ -254,6 +292,7 @@ def run(
         return ExitCode.UNREADABLE
     day = dates.requested_document_day(as_of)
     failed = False
+    refused = False
     interactive = sys.stderr.isatty()
     for root in roots:
 
@@ -262,12 +301,28 @@ def run(
                 echo(f"{root.as_posix()}: {step}…", err=True)
 
         try:
-            result = build_project(root, output, day, pdf=pdf, site=site, progress=say)
+            result = build_project(
+                root, output, day, pdf=pdf, site=site, allow_errors=allow_errors, progress=say
+            )
+        except ValidationFailed as exc:
+            report = Report("build", [ProjectReport(root, exc.errors)])
+            out(renderer("text")(report))
+            echo(f"cyberfile build: {exc}", err=True)
+            refused = True
+            continue
         except InputError as exc:
             echo(f"cyberfile build: {exc}", err=True)
             failed = True
             continue
+        if result.draft:
+            echo(
+                f"cyberfile build: {root.as_posix()}: warning: built with validation errors; "
+                "every document is marked DRAFT",
+                err=True,
+            )
         for warning in result.warnings:
             echo(f"cyberfile build: {root.as_posix()}: warning: {warning}", err=True)
         echo(f"{root.as_posix()}: wrote {len(result.files)} files to {result.out.as_posix()}")
-    return ExitCode.UNREADABLE if failed or general else ExitCode.OK
+    if failed or general:
+        return ExitCode.UNREADABLE
+    return ExitCode.FINDINGS if refused else ExitCode.OK

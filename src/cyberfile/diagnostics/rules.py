@@ -288,6 +288,18 @@ UNKNOWN_PART = _rule(
     "threats-old.yaml   # a copy next to threats.yaml",
     stage=Stage.READ,
 )
+PART_MISSING = _rule(
+    "CF113",
+    "part-missing",
+    E,
+    "A part the FDA package cannot do without is absent: `threats`, `controls`, "
+    "`architecture`, `sbom` or `postmarket` (neither `NAME.yaml` nor a folder `NAME/`). "
+    "Reported by validate only, so that commands which create parts (sbom import, scan) "
+    "still work on a new project.",
+    "create the part (cyberfile init writes every part), or check the file's name",
+    "threat.yaml   # misspelt: there is no threats.yaml, so the project has no threat model",
+    stage=Stage.TRACEABILITY,
+)
 DEPRECATED_VALUE = _rule(
     "CF109",
     "deprecated-value",
@@ -376,6 +388,18 @@ RESIDUAL_RISK_UNJUSTIFIED = _rule(
     "post_mitigation: {exploitability: high, severity: critical}",
     stage=Stage.TRACEABILITY,
 )
+TEST_FINDING_UNJUSTIFIED = _rule(
+    "CF208",
+    "test-finding-unjustified",
+    W,
+    "A finding of a test is not fixed (open, accepted or deferred) and has no `rationale`: "
+    "the premarket guidance (§V.C) asks for a rationale and a release plan for every "
+    "finding not fixed. The testing document shows the finding with a visible gap.",
+    "write a rationale: why releasing with it is acceptable and the release that will fix "
+    "it; link the anomaly or vulnerability that tracks it in tracked_in",
+    "findings:\n  - {id: NSL-03, title: ..., severity: medium, status: open}   # no rationale",
+    stage=Stage.TRACEABILITY,
+)
 
 # CF4xx: SBOM and vulnerabilities
 SUPPORT_UNKNOWN_UNJUSTIFIED = _rule(
@@ -413,6 +437,20 @@ INVALID_PURL = _rule(
     "A component's `purl` (or a `ref` written as a purl) is not a valid package URL.",
     "write it as pkg:type/namespace/name@version, e.g. pkg:pypi/django@4.2.7",
     "purl: pkg:pypi/django/4.2.7",
+    stage=Stage.SBOM,
+)
+END_OF_SUPPORT_UNSTATED = _rule(
+    "CF404",
+    "end-of-support-unstated",
+    W,
+    "A component has neither an `end_of_support` date nor a `justification` saying why "
+    "there is none (FDA premarket guidance §V.A.4 asks for the end-of-support date of "
+    "each component, or a justification when it is unknown). The SBOM document shows "
+    "the gap. A component whose support is `unknown` and unjustified is reported by CF400 "
+    "instead.",
+    "write end_of_support (the date the supplier publishes), or a justification: why no "
+    "date is published and how the component's support is monitored",
+    "- ref: pkg:pypi/six@1.16.0\n  support: limited   # no end_of_support, no justification",
     stage=Stage.SBOM,
 )
 

@@ -43,6 +43,8 @@ class LoadResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, SourceMap] = field(default_factory=dict)
     written_ids: set[str] = field(default_factory=set)
+    misspelt: set[str] = field(default_factory=set)
+    """Parts whose file is misspelt (CF105 said so): not reported missing as well."""
     invalid: dict[str, dict[str, Any]] = field(default_factory=dict)
     """By part, what validation left out of the model, as written: the invalid items of
     each list (`{"tests": {"tests": [item, ...]}}`) and invalid values of other keys, so
@@ -408,6 +410,7 @@ def _misspelt_part(path: Path, part: str, result: LoadResult) -> None:
     It is still not read as the part, but its ids and links are recorded like those of
     an invalid item (`written_ids`, `invalid`), so that references to its ids are not
     reported dangling and its links leave no gaps: the one finding is the file name."""
+    result.misspelt.add(part)
     result.diagnostics.append(
         _leading(
             rules.PART_LAYOUT(

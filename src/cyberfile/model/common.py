@@ -41,6 +41,7 @@ class RiskRating(Model):
 
     exploitability: Exploitability = Field(description="high | medium | low.")
     severity: Severity = Field(
-        description="Severity of patient harm (ISO 14971): negligible | minor | serious | "
+        description="Severity of patient harm (the five levels of the 2016 postmarket "
+        "guidance, defined in policy.scales): negligible | minor | serious | "
         "critical | catastrophic."
     )

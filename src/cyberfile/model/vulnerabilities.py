@@ -72,9 +72,15 @@ class Vulnerability(Model):
     def risk_control(self, policy: Policy) -> RiskControl:
         """Controlled or uncontrolled residual risk of patient harm (2016 guidance).
 
-        A vulnerability that does not affect the device or is fixed is controlled; otherwise
-        the (exploitability, severity) assessment is looked up in the risk acceptance matrix.
+        The single source of this verdict: every document, matrix, export and command asks
+        here. A vulnerability still under investigation is not assessed whatever
+        (preliminary) ratings it carries: unassessed is never controlled. One that does
+        not affect the device or is fixed is controlled. An affected one is not assessed
+        until it has both exploitability and severity; then the pair is looked up in the
+        risk acceptance matrix.
         """
+        if self.status is VulnerabilityStatus.UNDER_INVESTIGATION:
+            return RiskControl.NOT_ASSESSED
         if self.status in (VulnerabilityStatus.NOT_AFFECTED, VulnerabilityStatus.FIXED):
             return RiskControl.CONTROLLED
         if self.exploitability is None or self.severity is None:

@@ -68,6 +68,11 @@ class VulnerabilityClock:
     def deadlines(self) -> tuple[Deadline, ...]:
         return tuple(d for d in (self.triage, self.communicate, self.remediate) if d)
 
+    def overdue(self, as_of: date) -> tuple[Deadline, ...]:
+        """The deadlines not met by `as_of` although due before it (triage, and for an
+        uncontrolled risk the 30-day communication and 60-day remediation)."""
+        return tuple(d for d in self.deadlines() if not d.met and as_of > d.due)
+
 
 def _triage(vulnerability: Vulnerability, within: timedelta) -> Deadline:
     assessed = vulnerability.assessed.on if vulnerability.assessed else None

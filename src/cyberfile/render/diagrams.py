@@ -480,12 +480,12 @@ def risk_matrix_svg(project: Project) -> str:
         f'<rect x="{left}" y="{legend_y - 11}" width="14" height="14" fill="#d9f2d9" '
         'stroke="#555"/>'
     )
-    out.append(f'<text x="{left + 20}" y="{legend_y}">acceptable (controlled)</text>')
+    out.append(f'<text x="{left + 20}" y="{legend_y}">acceptable</text>')
     out.append(
         f'<rect x="{left + 200}" y="{legend_y - 11}" width="14" height="14" '
         'fill="#f7d4d4" stroke="#555"/>'
     )
-    out.append(f'<text x="{left + 220}" y="{legend_y}">not acceptable (uncontrolled)</text>')
+    out.append(f'<text x="{left + 220}" y="{legend_y}">not acceptable</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

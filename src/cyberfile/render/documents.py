@@ -9,14 +9,27 @@ from datetime import date
 from typing import Any
 
 from cyberfile import __version__
+from cyberfile.check.coverage import VulnerabilitySearch, vulnerability_search
 from cyberfile.check.readiness import ReadinessItem, readiness, score
-from cyberfile.diagnostics.diagnostic import Diagnostic
+from cyberfile.check.sbom import end_of_support_counts
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import ControlCategory, LabelingTopic, Stride, ViewType
 from cyberfile.postmarket.clocks import clocks
 from cyberfile.postmarket.metrics import project_metrics
-from cyberfile.render.environment import make_environment
-from cyberfile.trace.matrix import chains, component_vulnerabilities, requirement_coverage
+from cyberfile.render.environment import gap, make_environment
+from cyberfile.render.escape import Trusted
+from cyberfile.render.risk import RISK_WORDS, acceptance_grid, residual_risk, verification
+from cyberfile.sbom.documents import source_timestamp
+from cyberfile.trace.matrix import (
+    chains,
+    component_vulnerabilities,
+    element_rows,
+    evidence_rows,
+    requirement_coverage,
+    view_rows,
+)
+from cyberfile.trace.testing import finding_rows, independence, testing_summary, version_note
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,7 @@ DOCUMENTS: tuple[DocumentSpec, ...] = (
     DocumentSpec(
         "cybersecurity-management-plan",
         "Cybersecurity Management Plan",
-        "§VI.B; 524B(b)(1), (b)(2)",
+        "§VI.B; 524B(b)(1)",
     ),
     DocumentSpec("labeling", "Cybersecurity Labeling", "§VI.A"),
     DocumentSpec("metrics", "Cybersecurity Measures and Metrics", "§V.A.6"),
@@ -70,6 +83,23 @@ TOPIC_TITLES = {
 }
 
 
+GUIDANCE = (
+    "FDA guidance *Cybersecurity in Medical Devices: Quality Management System "
+    "Considerations and Content of Premarket Submissions* (February 2026; first issued as a "
+    "final guidance in September 2023, section VII added in June 2025)"
+)
+"""The premarket guidance whose sections the documents cite, by title and date."""
+
+SUBMISSION_TYPES = {
+    "510k": "510(k) premarket notification",
+    "de_novo": "De Novo classification request",
+    "pma": "premarket approval application (PMA)",
+    "pma_supplement": "PMA supplement",
+    "hde": "humanitarian device exemption (HDE)",
+    "ide": "investigational device exemption (IDE)",
+}
+
+
 @dataclass(frozen=True)
 class DocumentMeta:
     date: date
@@ -77,13 +107,45 @@ class DocumentMeta:
     generator: str
 
 
+def document_number(project: Project, spec: DocumentSpec) -> str | None:
+    """`documents.numbers` for this document when given, else PREFIX-NNN from
+    `document_control.number_prefix`, NNN its stable place in the package (documents
+    added later get new numbers; none is ever reused)."""
+    given = project.manifest.documents.numbers.get(spec.slug)
+    if given:
+        return given
+    prefix = project.manifest.document_control.number_prefix
+    if prefix is None:
+        return None
+    return f"{prefix}-{DOCUMENTS.index(spec) + 1:03d}"
+
+
 def context(
-    project: Project, meta: DocumentMeta, drift: list[Diagnostic] | None = None
+    project: Project,
+    meta: DocumentMeta,
+    drift: list[Diagnostic] | None = None,
+    validation: list[Diagnostic] | None = None,
 ) -> dict[str, Any]:
-    items: list[ReadinessItem] = readiness(project)
+    """What every template sees. `validation` is what `cyberfile validate` reports for the
+    project, `drift` what `cyberfile drift` reports as of the document date: readiness
+    comes from them, and validation errors make every document a marked draft."""
+    findings = [*(validation or []), *(drift or [])]
+    items: list[ReadinessItem] = readiness(project, findings)
     by_slug = {spec.slug: spec for spec in DOCUMENTS}
     settings = project.manifest.documents
+    errors = [d for d in (validation or []) if d.severity is Severity.ERROR]
+    search = vulnerability_search(project, meta.date)
+    control = project.manifest.document_control
+    approvals = [[a.role, a.name, "", ""] for a in control.approvals]
+    if not approvals and settings.approved_by:
+        approvals = [["Approved by", settings.approved_by, "", ""]]
     return {
+        "guidance": Trusted(GUIDANCE),
+        "approval_rows": approvals,
+        "submission_types": SUBMISSION_TYPES,
+        "document_control": project.manifest.document_control,
+        "numbers": {spec.slug: document_number(project, spec) for spec in DOCUMENTS},
+        "validation_errors": errors,
         "project": project,
         "device": project.manifest.device,
         "policy": project.manifest.policy,
@@ -103,16 +165,51 @@ def context(
         "view_titles": VIEW_TITLES,
         "topic_titles": TOPIC_TITLES,
         "strides": list(Stride),
+        "residual": residual_risk(project, meta.date),
+        "risk_words": RISK_WORDS,
+        "acceptance_grid": acceptance_grid(project),
+        "verification": verification(project),
+        "vulnerability_search": search,
+        "coverage_rows": coverage_rows(search),
+        # testing (§V.C) and traceability (§V.A): cyberfile.trace.testing, .matrix
+        "testing": testing_summary(project),
+        "test_findings": finding_rows(project),
+        "version_note": version_note,
+        "independence": independence,
+        "evidence_by_id": {e.id: e for e in project.evidence.evidence},
+        "evidence_rows": evidence_rows(project),
+        "element_rows": element_rows(project),
+        "view_rows": view_rows(project),
+        # SBOM (§V.A.4): cyberfile.check.sbom, cyberfile.sbom.documents
+        "end_of_support": end_of_support_counts(project.sbom.components),
+        "sbom_timestamp": source_timestamp(project.sbom.source),
         "version": __version__,
     }
 
 
+def coverage_rows(search: VulnerabilitySearch) -> list[list[str | Trusted]]:
+    """Component, version, supplier, coverage; a component no feed and no monitoring
+    covers is shown as a gap."""
+    return [
+        [
+            c.component.ref,
+            c.component.version or "",
+            c.component.supplier or "",
+            gap(c.coverage) if c.gap else c.coverage,
+        ]
+        for c in search.components
+    ]
+
+
 def render_documents(
-    project: Project, meta: DocumentMeta, drift: list[Diagnostic] | None = None
+    project: Project,
+    meta: DocumentMeta,
+    drift: list[Diagnostic] | None = None,
+    validation: list[Diagnostic] | None = None,
 ) -> dict[str, str]:
     """Slug -> Markdown for every document."""
     environment = make_environment(project.root)
-    values = context(project, meta, drift)
+    values = context(project, meta, drift, validation)
     out = {}
     for spec in DOCUMENTS:
         template = environment.get_template(f"{spec.slug}.md.j2")

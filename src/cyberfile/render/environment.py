@@ -9,6 +9,7 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
+from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.render.escape import Trusted, escape_markdown, finalize, one_line
 from cyberfile.resources import data_dir
 
@@ -54,6 +55,13 @@ def doc_link(slug: str, title: Any) -> Trusted:
     return Trusted(f"[{escape_markdown(one_line(title))}]({slug}.md)")
 
 
+def finding_row(diagnostic: Diagnostic) -> list[str]:
+    """Code, message and file:line of a finding, for a table."""
+    pos = diagnostic.position
+    where = f"{pos.file.name}:{pos.line}" if pos else ""
+    return [diagnostic.code, diagnostic.message, where]
+
+
 def make_environment(project_root: Path | None) -> Environment:
     loaders = []
     if project_root is not None and (project_root / "templates").is_dir():
@@ -70,5 +78,6 @@ def make_environment(project_root: Path | None) -> Environment:
     )
     environment.globals.update(md_table=md_table, gap=gap, figure=figure, doc_link=doc_link)
     environment.filters["one_line"] = one_line
+    environment.filters["finding_row"] = finding_row
     environment.tests["contains"] = lambda sequence, item: item in sequence
     return environment

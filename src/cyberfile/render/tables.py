@@ -9,9 +9,24 @@ import io
 from dataclasses import astuple, fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cyberfile.model.project import Project
-from cyberfile.trace.matrix import chains, component_vulnerabilities, requirement_coverage
+from cyberfile.trace.matrix import (
+    ChainRow,
+    ComponentRow,
+    CoverageRow,
+    ElementRow,
+    EvidenceRow,
+    ViewRow,
+    chains,
+    component_vulnerabilities,
+    element_rows,
+    evidence_rows,
+    requirement_coverage,
+    view_rows,
+)
+from cyberfile.trace.testing import FindingRow, finding_rows
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -20,29 +35,21 @@ def _headers(cls: type) -> list[str]:
     return [f.name.replace("_", " ") for f in fields(cls)]
 
 
-def matrices(project: Project) -> list[tuple[str, list[str], list[tuple[str, ...]]]]:
-    """(sheet name, headers, rows) for each matrix."""
-    from cyberfile.trace.matrix import ChainRow, ComponentRow, CoverageRow
+def _sheet(name: str, cls: type, rows: list[Any]) -> tuple[str, list[str], list[tuple[str, ...]]]:
+    return name, _headers(cls), [tuple(str(v) for v in astuple(r)) for r in rows]
 
-    chain_rows = chains(project)
-    coverage_rows = requirement_coverage(project)
-    component_rows = component_vulnerabilities(project)
+
+def matrices(project: Project) -> list[tuple[str, list[str], list[tuple[str, ...]]]]:
+    """(sheet name, headers, rows) for each matrix; the last column of each is its gap.
+    The first is the threat -> evidence chain matrix, also written as the CSV."""
     return [
-        (
-            "Threat chains",
-            _headers(ChainRow),
-            [tuple(str(v) for v in astuple(r)) for r in chain_rows],
-        ),
-        (
-            "Requirement coverage",
-            _headers(CoverageRow),
-            [tuple(str(v) for v in astuple(r)) for r in coverage_rows],
-        ),
-        (
-            "Components",
-            _headers(ComponentRow),
-            [tuple(str(v) for v in astuple(r)) for r in component_rows],
-        ),
+        _sheet("Threat chains", ChainRow, chains(project)),
+        _sheet("Requirement coverage", CoverageRow, requirement_coverage(project)),
+        _sheet("Evidence", EvidenceRow, evidence_rows(project)),
+        _sheet("Test findings", FindingRow, finding_rows(project)),
+        _sheet("Architecture elements", ElementRow, element_rows(project)),
+        _sheet("Views", ViewRow, view_rows(project)),
+        _sheet("Components", ComponentRow, component_vulnerabilities(project)),
     ]
 
 
@@ -63,7 +70,7 @@ def traceability_csv(project: Project) -> str:
 
 
 def traceability_xlsx(project: Project, path: Path, created: datetime) -> None:
-    """The three matrices as one workbook; `created` fixes the document date so that the
+    """The matrices as one workbook, one sheet each; `created` fixes the document date so that the
     same project gives the same bytes."""
     import xlsxwriter  # type: ignore[import-untyped]
 

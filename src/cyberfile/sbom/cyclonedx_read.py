@@ -39,6 +39,8 @@ class SbomReadError(InputError):
 @dataclass(frozen=True)
 class ImportedComponent:
     ref: str
+    type: str
+    """CycloneDX component type (`library`, `operating-system`, `firmware`, ...)."""
     name: str
     group: str | None
     version: str | None
@@ -85,6 +87,11 @@ def _license_texts(component: Any) -> tuple[str, ...]:
         if value:
             texts.append(str(value))
     return tuple(texts)
+
+
+def _component_type(component: Any) -> str:
+    # The library reads `type` into its ComponentType enum; the schema requires it.
+    return str(getattr(component.type, "value", component.type))
 
 
 def _supplier(component: Any) -> str | None:
@@ -236,6 +243,7 @@ def _read(path: Path) -> ImportedSbom:
         components.append(
             ImportedComponent(
                 ref=ref,
+                type=_component_type(component),
                 name=str(component.name),
                 group=_text(component.group),
                 version=_text(component.version),
@@ -258,10 +266,11 @@ def _read(path: Path) -> ImportedSbom:
         for c in components
     ]
     metadata = bom.metadata
-    authors = tuple(a.name for a in metadata.authors if a.name)
+    # An author known only by e-mail is still the author: keep what the file says.
+    authors = tuple(text for a in metadata.authors if (text := _text(a.name) or _text(a.email)))
     tools = tuple(
         " ".join(p for p in (str(t.name or ""), str(t.version or "")) if p)
-        for t in [*metadata.tools.tools, *metadata.tools.components]
+        for t in [*metadata.tools.tools, *metadata.tools.components, *metadata.tools.services]
         if getattr(t, "name", None)
     )
     return ImportedSbom(

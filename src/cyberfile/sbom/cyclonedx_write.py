@@ -4,11 +4,16 @@ The functions are pure: they turn a loaded `Project` into JSON text and the call
 the files. The caller also supplies the timestamp (from the data, `--as-of` or
 `SOURCE_DATE_EPOCH`); the serial number is derived from the document content (see
 `cyberfile.sbom.documents`), so equal input gives byte-identical documents.
+
+The SBOM keeps the provenance `cyberfile sbom import` recorded (`sbom.source`): its
+timestamp, its authors and the tools that made it (cyberfile is added to them, never in
+their place), and each component's CycloneDX type.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,7 +29,7 @@ from cyclonedx.model import HashType, Property, XsUri
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.component import Component as CdxComponent
 from cyclonedx.model.component import ComponentType
-from cyclonedx.model.contact import OrganizationalEntity
+from cyclonedx.model.contact import OrganizationalContact, OrganizationalEntity
 from cyclonedx.model.impact_analysis import (
     ImpactAnalysisJustification,
     ImpactAnalysisResponse,
@@ -48,7 +53,7 @@ from cyberfile import __version__
 from cyberfile.dates import midnight_utc
 from cyberfile.model.manifest import Device
 from cyberfile.model.project import Project
-from cyberfile.model.sbom import Component
+from cyberfile.model.sbom import Component, SbomSource
 from cyberfile.model.vocabulary import (
     HashAlgorithm,
     VulnerabilitySource,
@@ -86,6 +91,9 @@ _PLACEHOLDER_SERIAL = uuid.UUID(int=0)
 _BOM_VERSION = 1
 
 _LICENSES = LicenseFactory()
+
+# The last word of a recorded tool ("syft 1.18.1") that is its version.
+_TOOL_VERSION = re.compile(r"v?\d\S*")
 
 _CDX_HASHES: Mapping[HashAlgorithm, CdxHashAlgorithm] = {
     HashAlgorithm.MD5: CdxHashAlgorithm.MD5,
@@ -141,15 +149,19 @@ def cyclonedx_sbom(project: Project, *, timestamp: datetime) -> str:
 
     metadata.component is the device (bom-ref = `device_purl`); it depends on the components
     the architecture's assets are built from, and each component on its `depends_on`.
+    `timestamp` is used only when `sbom.source` records no usable timestamp of its own.
     """
     device = project.manifest.device
     subject = _device_component(device)
     _require_unique([str(subject.bom_ref), *(c.ref for c in project.sbom.components)])
     components = {c.ref: _sbom_component(c) for c in project.sbom.components}
+    source = project.sbom.source
     bom = Bom(
         serial_number=_PLACEHOLDER_SERIAL,
         version=_BOM_VERSION,
-        metadata=_metadata(device, subject, timestamp),
+        metadata=_metadata(
+            device, subject, documents.source_timestamp(source) or timestamp, source
+        ),
         components=components.values(),
     )
     _register_dependencies(bom, project, subject, components)
@@ -229,17 +241,42 @@ def _device_component(device: Device) -> CdxComponent:
     )
 
 
-def _metadata(device: Device, subject: CdxComponent, timestamp: datetime) -> BomMetaData:
-    tool = CdxComponent(type=ComponentType.APPLICATION, name="cyberfile", version=__version__)
+def _metadata(
+    device: Device,
+    subject: CdxComponent,
+    timestamp: datetime,
+    source: SbomSource | None = None,
+) -> BomMetaData:
+    """Document metadata; with `source`, the SBOM's recorded authors and tools too."""
+    authors = source.authors if source else ()
+    tools = [_tool(text) for text in dict.fromkeys(source.tools if source else ())]
+    if not any((t.name, t.version) == ("cyberfile", __version__) for t in tools):
+        tools.append(
+            CdxComponent(type=ComponentType.APPLICATION, name="cyberfile", version=__version__)
+        )
     return BomMetaData(
         component=subject,
         # Always given: the library would otherwise stamp the wall clock.
         timestamp=documents.as_utc(timestamp),
+        # NTIA "author of SBOM data": the authors the imported SBOM names, as it names them.
+        authors=[OrganizationalContact(name=name) for name in authors],
         # CycloneDX 1.6 metadata.manufacturer is the organisation that created the BOM:
-        # the device manufacturer, NTIA's "author of SBOM data".
+        # the device manufacturer.
         manufacturer=OrganizationalEntity(name=device.manufacturer),
-        tools=ToolRepository(components=[tool]),
+        tools=ToolRepository(components=tools),
     )
+
+
+def _tool(text: str) -> CdxComponent:
+    """A tool as `sbom import` recorded it, "NAME VERSION" (or "NAME" alone).
+
+    The last word is the version when it looks like one (a digit, or `v` and a digit,
+    first); otherwise the whole text is the name.
+    """
+    name, _, last = text.rpartition(" ")
+    if name and _TOOL_VERSION.fullmatch(last):
+        return CdxComponent(type=ComponentType.APPLICATION, name=name, version=last)
+    return CdxComponent(type=ComponentType.APPLICATION, name=text)
 
 
 # ----------------------------------------------------------------------- SBOM parts
@@ -247,7 +284,8 @@ def _metadata(device: Device, subject: CdxComponent, timestamp: datetime) -> Bom
 
 def _sbom_component(component: Component) -> CdxComponent:
     return CdxComponent(
-        type=ComponentType.LIBRARY,
+        # sbom.yaml uses CycloneDX's own type names, value for value.
+        type=ComponentType(component.type.value),
         bom_ref=component.ref,
         name=component.name,
         group=component.group,

@@ -24,6 +24,7 @@ from typing import Any
 from packageurl import PackageURL
 
 from cyberfile.model.manifest import Device
+from cyberfile.model.sbom import SbomSource
 from cyberfile.model.vocabulary import RemediationResponse
 from cyberfile.model.vulnerabilities import Vulnerability
 
@@ -34,6 +35,7 @@ __all__ = [
     "device_purl",
     "dump_json",
     "package_url",
+    "source_timestamp",
     "vulnerability_aliases",
 ]
 
@@ -42,6 +44,8 @@ __all__ = [
 _SERIAL_NAMESPACE = uuid.UUID("b002db74-5ae1-4149-a5f1-6c6659f9fa2f")
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# An SBOM timestamp as RFC 3339 (and CycloneDX) write it: a date-time with a zone.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 
 _RESPONSE_ACTIONS: Mapping[RemediationResponse, str] = {
     RemediationResponse.UPDATE: "Update the device software to the fixed release",
@@ -76,6 +80,22 @@ def _slug(text: str) -> str:
     # Fold accents first so "Médical" becomes "medical" rather than "m-dical".
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return _NON_ALNUM.sub("-", folded.lower()).strip("-")
+
+
+def source_timestamp(source: SbomSource | None) -> datetime | None:
+    """The imported SBOM's own timestamp (`sbom.source.timestamp`), when recorded as an
+    RFC 3339 date-time; the exported SBOM keeps it as its `metadata.timestamp`.
+
+    `sbom import` stores it from a schema-valid file; a hand-written value that is not a
+    date-time with a zone is not used (the document date stands instead).
+    """
+    text = source.timestamp if source else None
+    if not text or not _RFC3339.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def as_utc(timestamp: datetime) -> datetime:

@@ -1,9 +1,11 @@
 """Merge an imported CycloneDX SBOM into `sbom.yaml`, keeping the team's annotations.
 
-Fields the SBOM owns (name, group, version, supplier, purl, hashes, licenses,
-depends_on) follow the imported file; fields the team owns (support, end_of_support,
-support_evidence, replacement_plan, justification, and every comment) are kept. A value
-the SBOM does not state (say, a supplier) never erases one written by hand.
+Fields the SBOM owns (type, name, group, version, supplier, purl, hashes, licenses,
+depends_on) follow the imported file; `type` is written only when it is not `library`
+(the default), so files of library-only SBOMs keep their shape. Fields the team owns
+(support, end_of_support, support_evidence, replacement_plan, justification, and every
+comment) are kept. A value the SBOM does not state (say, a supplier) never erases one
+written by hand.
 """
 
 from __future__ import annotations
@@ -63,12 +65,33 @@ def _plain(value: object) -> object:
     return value
 
 
+DEFAULT_TYPE = "library"
+"""The component type sbom.yaml leaves unwritten (the model's default)."""
+
+
+def _set_type(entry: CommentedMap, component: ImportedComponent) -> bool:
+    """Write the CycloneDX type next to `ref` unless it is the default; True if it changed."""
+    current = entry.get("type", DEFAULT_TYPE)
+    if current == component.type:
+        return False
+    if component.type == DEFAULT_TYPE:
+        del entry["type"]
+    elif "type" in entry:
+        entry["type"] = component.type
+    else:
+        keys = list(entry.keys())
+        entry.insert(keys.index("ref") + 1 if "ref" in keys else 0, "type", component.type)
+    return True
+
+
 def _apply(entry: CommentedMap, component: ImportedComponent) -> list[str]:
     """Set the SBOM-owned fields on an existing entry; return the names that changed."""
     changed = []
     if entry.get("ref") != component.ref:
         entry["ref"] = component.ref
         changed.append("ref")
+    if _set_type(entry, component):
+        changed.append("type")
     for key in SBOM_OWNED:
         value = _sbom_value(component, key)
         if value in (None, [], {}):
@@ -96,6 +119,8 @@ def _for_yaml(value: object) -> object:
 def _new_entry(component: ImportedComponent) -> CommentedMap:
     entry = CommentedMap()
     entry["ref"] = component.ref
+    if component.type != DEFAULT_TYPE:
+        entry["type"] = component.type
     for key in SBOM_OWNED:
         value = _sbom_value(component, key)
         if value not in (None, [], {}):
