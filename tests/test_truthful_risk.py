@@ -161,9 +161,7 @@ def without_open_source_advisories(example: Project) -> Project:
         m for m in example.postmarket.monitoring if not m.source.startswith("Open-source project")
     )
     assert len(kept) == len(example.postmarket.monitoring) - 1
-    return replace(
-        example, postmarket=example.postmarket.model_copy(update={"monitoring": kept})
-    )
+    return replace(example, postmarket=example.postmarket.model_copy(update={"monitoring": kept}))
 
 
 def test_conclusion_names_every_open_item_of_the_example(example: Project) -> None:
