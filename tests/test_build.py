@@ -322,3 +322,36 @@ def test_validate_reports_a_missing_threat_model(cli: Callable[..., Run], projec
     assert run.code == 1
     codes = [d["code"] for d in json.loads(run.out)["diagnostics"] if d["severity"] == "error"]
     assert "CF113" in codes
+
+
+def test_the_524b_determination_says_what_is_missing(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """It printed 'the plan, processes and SBOM ... are provided' whatever the state."""
+    assert cli("build", str(project), "-o", str(tmp_path), "--no-pdf", "--no-site").code == 0
+    summary = (tmp_path / project.name / "documents" / "cybersecurity-summary.md").read_text(
+        encoding="utf-8"
+    )
+    determination = next(r for r in summary.splitlines() if r.startswith("**Determination:**"))
+    assert "are in this package" not in determination and "provided" not in determination
+    assert "does not yet complete" in determination
+    assert "Software bill of materials (FD&amp;C Act 524B(b)(3): missing)" in determination
+
+
+def test_readiness_reports_sbom_author_and_timestamp_gaps(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    edit(
+        project / "sbom.yaml",
+        "components: []",
+        "components:\n  - ref: pkg:pypi/six@1.16.0\n    name: six\n    version: 1.16.0\n"
+        "    supplier: Benjamin Peterson\n    purl: pkg:pypi/six@1.16.0\n"
+        "    support: limited\n    justification: Frozen upstream; replaced in 2.0\n",
+    )
+    edit(project / "architecture.yaml", "components: []", "components: [pkg:pypi/six@1.16.0]")
+    assert cli("build", str(project), "-o", str(tmp_path), "--no-pdf", "--no-site").code == 0
+    readiness = (tmp_path / project.name / "documents" / "readiness-report.md").read_text("utf-8")
+    row = next(r for r in readiness.splitlines() if r.startswith("| Software bill of materials |"))
+    assert "| partial |" in row
+    assert "author of the SBOM data not recorded" in row
+    assert "timestamp of the SBOM not recorded" in row
