@@ -211,6 +211,19 @@ class DocumentControl(Model):
     )
 
 
+VendorProduct = Annotated[StrictStr, StringConstraints(pattern=r"^[^:\s]+:[^:\s]+$")]
+
+
+class Matching(Model):
+    """How `cyberfile scan --cve` names components."""
+
+    cpe_aliases: tuple[tuple[VendorProduct, VendorProduct], ...] = Field(
+        default=(),
+        description="Pairs of CPE vendor:product that name the same software, added to the "
+        "built-in table (e.g. [[linux:linux_kernel, linux:linux]]).",
+    )
+
+
 class Manifest(Model):
     """The project manifest, `cyberfile.yaml`."""
 
@@ -220,3 +233,4 @@ class Manifest(Model):
     rules: RuleSettings = Field(default_factory=RuleSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     document_control: DocumentControl = Field(default_factory=DocumentControl)
+    matching: Matching = Field(default_factory=Matching)

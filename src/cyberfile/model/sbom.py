@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from cyberfile.model.base import Date, Model, NonEmptyStr, Sha256, StrictStr, Text
 from cyberfile.model.vocabulary import (
@@ -15,6 +15,27 @@ from cyberfile.model.vocabulary import (
 )
 
 HexDigest = Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-f]+$")]
+
+
+def _cpe23(text: str) -> str:
+    """A CPE 2.3 formatted string, checked by the `cpe` library (NISTIR 7695 grammar)."""
+    from cpe.cpe2_3_fs import CPE2_3_FS
+
+    try:
+        CPE2_3_FS(text)
+    except (ValueError, NotImplementedError):
+        raise ValueError(
+            "not a CPE 2.3 formatted string: cpe:2.3:part:vendor:product:version followed by "
+            "7 more fields (* for any), e.g. cpe:2.3:a:haxx:curl:8.4.0:*:*:*:*:*:*:*"
+        ) from None
+    return text
+
+
+Cpe23 = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^cpe:2\.3:[aoh*-]:"),
+    AfterValidator(_cpe23),
+]
 
 
 class SbomSource(Model):
@@ -43,6 +64,17 @@ class Component(Model):
     version: Text | None = Field(default=None, description="Component version (quote it).")
     supplier: Text | None = None
     purl: NonEmptyStr | None = Field(default=None, description="Package URL.")
+    cpe: Cpe23 | None = Field(
+        default=None,
+        description="CPE 2.3 formatted string (cpe:2.3:part:vendor:product:version:...); "
+        "how `cyberfile scan --cve` matches embedded software.",
+    )
+    compiled_files: NonEmptyStr | None = Field(
+        default=None,
+        description="Project file listing the source files built into this binary (one path "
+        "per line, or a compile_commands.json): `scan` settles kernel-style CVE records "
+        "whose fix touches none of them.",
+    )
     hashes: dict[HashAlgorithm, HexDigest] = Field(
         default_factory=dict, description="Digests by algorithm, lowercase hex."
     )

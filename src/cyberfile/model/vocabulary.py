@@ -192,6 +192,8 @@ HASH_HEX_LENGTH = {
 
 class VulnerabilitySource(StrEnum):
     OSV = "osv"
+    CVE = "cve"
+    """A CVE JSON 5 record of the CVE Program (cvelistV5, CISA vulnrichment)."""
     NVD = "nvd"
     KEV = "kev"
     SUPPLIER_ADVISORY = "supplier_advisory"
@@ -303,3 +305,21 @@ class ComponentType(StrEnum):
     MACHINE_LEARNING_MODEL = "machine-learning-model"
     DATA = "data"
     CRYPTOGRAPHIC_ASSET = "cryptographic-asset"
+
+
+class SsvcExploitation(StrEnum):
+    """CISA SSVC decision point Exploitation."""
+
+    NONE = "none"
+    POC = "poc"
+    ACTIVE = "active"
+
+
+class SsvcAutomatable(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+class SsvcTechnicalImpact(StrEnum):
+    PARTIAL = "partial"
+    TOTAL = "total"

@@ -12,6 +12,9 @@ from cyberfile.model.vocabulary import (
     RemediationResponse,
     RiskControl,
     Severity,
+    SsvcAutomatable,
+    SsvcExploitation,
+    SsvcTechnicalImpact,
     VexJustification,
     VulnerabilitySource,
     VulnerabilityStatus,
@@ -41,6 +44,25 @@ class Remediation(Model):
     )
 
 
+class Ssvc(Model):
+    """CISA's SSVC decision points for the vulnerability (CISA ADP container of the CVE
+    record), recorded by `cyberfile scan --cve`."""
+
+    exploitation: SsvcExploitation = Field(description="none | poc | active.")
+    automatable: SsvcAutomatable = Field(description="yes | no.")
+    technical_impact: SsvcTechnicalImpact = Field(description="partial | total.")
+
+    @property
+    def act_now(self) -> bool:
+        """Exploitation active, automatable and total technical impact: the top of
+        CISA's SSVC decision tree, triaged first."""
+        return (
+            self.exploitation is SsvcExploitation.ACTIVE
+            and self.automatable is SsvcAutomatable.YES
+            and self.technical_impact is SsvcTechnicalImpact.TOTAL
+        )
+
+
 class Vulnerability(Model):
     id: NonEmptyStr = Field(description="Id of the source: CVE-…, GHSA-…, PYSEC-…, or internal.")
     aliases: tuple[NonEmptyStr, ...] = ()
@@ -52,6 +74,9 @@ class Vulnerability(Model):
         "penetration_test | customer.",
     )
     known_exploited: StrictBool = Field(default=False, description="Listed in CISA KEV.")
+    ssvc: Ssvc | None = Field(
+        default=None, description="CISA SSVC decision points (from the CVE record's ADP)."
+    )
     cvss: NonEmptyStr | None = Field(default=None, description="CVSS 3.1 or 4.0 vector.")
     status: VulnerabilityStatus = Field(
         description="under_investigation | affected | not_affected | fixed."
