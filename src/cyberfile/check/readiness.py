@@ -174,16 +174,22 @@ def _vulnerabilities(p: Project) -> _Finding:
     pending = [v.id for v in items if v.status is VulnerabilityStatus.UNDER_INVESTIGATION]
     if pending:
         f.reasons.append(f"still under investigation: {_few(pending)}")
+    # an affected component needs its rating; every decision needs who made it and when
     unrated = [
         v.id
         for v in items
-        if v.status is not VulnerabilityStatus.UNDER_INVESTIGATION
-        and (v.exploitability is None or v.severity is None or v.assessed is None)
+        if v.status is VulnerabilityStatus.AFFECTED
+        and (v.exploitability is None or v.severity is None)
     ]
     if unrated:
-        f.reasons.append(
-            f"assessments without exploitability, severity or assessor: {_few(unrated)}"
-        )
+        f.reasons.append(f"affected without exploitability and severity: {_few(unrated)}")
+    unsigned = [
+        v.id
+        for v in items
+        if v.status is not VulnerabilityStatus.UNDER_INVESTIGATION and v.assessed is None
+    ]
+    if unsigned:
+        f.reasons.append(f"assessments without assessor and date: {_few(unsigned)}")
     return f
 
 
