@@ -23,6 +23,12 @@ class Metrics:
     patched: int
     days_to_patch: tuple[int, ...]
     days_to_deploy: tuple[int, ...]
+    without_fixed_on: tuple[str, ...] = ()
+    """Fixed vulnerabilities that record no `remediation.fixed_on`: left out of the mean
+    days to patch."""
+    without_deployed_on: tuple[str, ...] = ()
+    """Fixed vulnerabilities that do not record both `fixed_on` and `deployed_on`: left
+    out of the mean days from patch to field."""
 
     @property
     def percent_patched(self) -> float | None:
@@ -45,15 +51,28 @@ def compute(vulnerabilities: Iterable[Vulnerability], period: str = "all") -> Me
     patched = [v for v in applicable if v.status is VulnerabilityStatus.FIXED]
     to_patch = []
     to_deploy = []
+    undated: list[str] = []
+    undeployed: list[str] = []
     for v in patched:
         remediation = v.remediation
         if remediation is None or remediation.fixed_on is None:
+            undated.append(v.id)
+            undeployed.append(v.id)
             continue
         to_patch.append((remediation.fixed_on - v.discovered).days)
         if remediation.deployed_on is not None:
             to_deploy.append((remediation.deployed_on - remediation.fixed_on).days)
+        else:
+            undeployed.append(v.id)
     return Metrics(
-        period, len(items), len(applicable), len(patched), tuple(to_patch), tuple(to_deploy)
+        period,
+        len(items),
+        len(applicable),
+        len(patched),
+        tuple(to_patch),
+        tuple(to_deploy),
+        tuple(undated),
+        tuple(undeployed),
     )
 
 

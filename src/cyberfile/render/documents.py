@@ -19,7 +19,15 @@ from cyberfile.postmarket.clocks import clocks
 from cyberfile.postmarket.metrics import project_metrics
 from cyberfile.render.environment import gap, make_environment
 from cyberfile.render.escape import Trusted
-from cyberfile.render.risk import RISK_WORDS, acceptance_grid, residual_risk, verification
+from cyberfile.render.risk import (
+    RISK_WORDS,
+    acceptance_grid,
+    plan_handles_known_exploited,
+    plan_recorded,
+    residual_risk,
+    unwritten_policy,
+    verification,
+)
 from cyberfile.sbom.documents import source_timestamp
 from cyberfile.trace.matrix import (
     chains,
@@ -139,6 +147,10 @@ def context(
     approvals = [[a.role, a.name, "", ""] for a in control.approvals]
     if not approvals and settings.approved_by:
         approvals = [["Approved by", settings.approved_by, "", ""]]
+    own_monitoring: dict[tuple[str, ...], int] = {}  # own software, by the sources used
+    for c in search.own_monitored:
+        through = tuple(s.source for s in c.monitored_by)
+        own_monitoring[through] = own_monitoring.get(through, 0) + 1
     return {
         "guidance": Trusted(GUIDANCE),
         "approval_rows": approvals,
@@ -171,6 +183,11 @@ def context(
         "verification": verification(project),
         "vulnerability_search": search,
         "coverage_rows": coverage_rows(search),
+        "own_monitoring": list(own_monitoring.items()),
+        # what cyberfile.yaml and postmarket.yaml do not state (cyberfile.render.risk)
+        "unwritten_policy": unwritten_policy(project.manifest.policy),
+        "plan_recorded": plan_recorded(project.postmarket),
+        "kev_out_of_cycle": plan_handles_known_exploited(project.postmarket),
         # testing (§V.C) and traceability (§V.A): cyberfile.trace.testing, .matrix
         "testing": testing_summary(project),
         "test_findings": finding_rows(project),

@@ -11,11 +11,14 @@ as they establish it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from cyberfile.model.anomalies import Anomaly
 from cyberfile.model.evidence import EvidenceItem
+from cyberfile.model.manifest import Policy
+from cyberfile.model.postmarket import Postmarket
 from cyberfile.model.project import Project
 from cyberfile.model.testing import SecurityTest, TestFinding
 from cyberfile.model.threats import Threat
@@ -181,12 +184,38 @@ class ResidualRisk:
         return sum(1 for v in self.controlled if v.vulnerability.status.value == status)
 
     @property
+    def threat_model_missing(self) -> bool:
+        """No threats are recorded: nothing can be concluded about the risk of threats."""
+        return not self.threats
+
+    @property
+    def with_hazard(self) -> tuple[ThreatRisk, ...]:
+        """Threats that name a hazard of the ISO 14971 safety risk file."""
+        return tuple(t for t in self.threats if t.threat.safety_hazard)
+
+    @property
+    def harm_without_hazard(self) -> tuple[ThreatRisk, ...]:
+        """Threats rated minor or worse for severity of patient harm (before or after
+        mitigation) that name no hazard of the safety risk file: a gap in the transfer."""
+        return tuple(
+            t
+            for t in self.threats
+            if not t.threat.safety_hazard
+            and any(
+                rating is not None and rating.severity is not Severity.NEGLIGIBLE
+                for rating in (t.threat.pre_mitigation, t.threat.post_mitigation)
+            )
+        )
+
+    @property
     def established(self) -> bool:
-        """Whether the data establishes that every residual risk is acceptable: every threat
-        rated and acceptable, every vulnerability controlled with no overdue deadline,
-        every anomaly with its impact and rationale, no untracked open test finding."""
+        """Whether the data establishes that every residual risk is acceptable: threats
+        are recorded, every threat rated and acceptable, every vulnerability controlled
+        with no overdue deadline, every anomaly with its impact and rationale, no untracked
+        open test finding. With no threats nothing is established about them."""
         return not (
-            self.unacceptable_threats
+            self.threat_model_missing
+            or self.unacceptable_threats
             or self.unrated_threats
             or self.open_vulnerabilities
             or self.anomaly_gaps
@@ -252,6 +281,52 @@ class AcceptanceCell:
     exploitability: Exploitability
     severity: Severity
     acceptable: bool
+
+
+def unwritten_policy(policy: Policy) -> tuple[str, ...]:
+    """The policy keys behind the deadlines and the acceptance matrix (`triage_within`,
+    `uncontrolled_risk.communicate_within`, `uncontrolled_risk.remediate_within`,
+    `risk_acceptance.acceptable`) that cyberfile.yaml does not write: their values are
+    cyberfile's built-in defaults, not a policy the manufacturer has stated."""
+    written = policy.model_fields_set
+    uncontrolled = policy.uncontrolled_risk.model_fields_set
+    missing = []
+    if "triage_within" not in written:
+        missing.append("triage_within")
+    for key in ("communicate_within", "remediate_within"):
+        if "uncontrolled_risk" not in written or key not in uncontrolled:
+            missing.append(f"uncontrolled_risk.{key}")
+    if "risk_acceptance" not in written or (
+        "acceptable" not in policy.risk_acceptance.model_fields_set
+    ):
+        missing.append("risk_acceptance.acceptable")
+    return tuple(missing)
+
+
+_KNOWN_EXPLOITED = re.compile(r"\bKEV\b|known[\s-]+exploited", re.IGNORECASE)
+
+
+def plan_handles_known_exploited(plan: Postmarket) -> bool:
+    """Whether the plan's out-of-cycle process (`patching.out_of_cycle`) names known
+    exploited vulnerabilities (CISA KEV), so that the documents may say they are handled
+    out of cycle."""
+    text = plan.patching.out_of_cycle if plan.patching else None
+    return bool(text and _KNOWN_EXPLOITED.search(text))
+
+
+def plan_recorded(plan: Postmarket) -> bool:
+    """Whether postmarket.yaml records any part of the management plan."""
+    return any(
+        (
+            plan.personnel,
+            plan.monitoring,
+            plan.periodic_testing,
+            plan.cvd,
+            plan.isao,
+            plan.patching,
+            plan.communication,
+        )
+    )
 
 
 def acceptance_grid(project: Project) -> list[list[AcceptanceCell]]:
