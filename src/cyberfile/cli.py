@@ -212,9 +212,15 @@ def drift(
 @click.option(
     "--osv",
     "osv",
-    required=True,
     type=PATHS,
     help="Local OSV data: a folder of .json/.yaml records or an OSV all.zip export.",
+)
+@click.option(
+    "--cve",
+    "cve",
+    type=PATHS,
+    help="Local CVE JSON 5 records (cvelistV5 or vulnrichment folder, or a zip): components "
+    "are matched by their CPE.",
 )
 @click.option(
     "--kev",
@@ -227,7 +233,8 @@ def drift(
 @_report_options(selection=False)
 def scan(
     paths: tuple[Path, ...],
-    osv: Path,
+    osv: Path | None,
+    cve: Path | None,
     kev: Path | None,
     as_of: str | None,
     dry_run: bool,
@@ -237,24 +244,31 @@ def scan(
     fail_on: str,
     color: bool | None,
 ) -> None:
-    """Match SBOM components against local OSV and CISA KEV copies.
+    """Match SBOM components against local OSV, CVE and CISA KEV copies.
 
-    New findings (CF440) are appended to vulnerabilities.yaml as under_investigation,
-    with the date, the CVSS vector of the advisory and the KEV flag; existing
-    assessments are never changed, but what the feeds now contradict is reported
-    (CF441), and so is every component no feed can match (CF442, a warning). The scan
-    is recorded as a dated vulnerability_scan evidence item; its date cannot be in the
-    future.
+    Components are matched by purl against OSV and by CPE against CVE JSON 5 records
+    (any combination of feeds; at least one). New findings (CF440) are appended to
+    vulnerabilities.yaml as under_investigation, with the date, the CVSS vector, the KEV
+    flag and CISA's SSVC decision points; KEV and SSVC "active" findings are marked to be
+    triaged first. Records whose versions cannot be evaluated are listed for manual
+    assessment (CF443), never recorded. A component with compiled_files settles the
+    records whose fix touches none of its files (recorded not_affected). Existing
+    assessments are never changed, but what the feeds now contradict is reported (CF441),
+    and so is every component no feed can match (CF442). Feeds that hold nothing for the
+    project are an error (CF445, exit 2), not a clean scan. The scan is recorded as a dated
+    vulnerability_scan evidence item with a report of its coverage; its date cannot be in
+    the future.
 
     \b
     Examples:
       cyberfile scan --osv osv-pypi/ --kev known_exploited_vulnerabilities.json
-      cyberfile scan projects/pump --osv all.zip --dry-run --format sarif > scan.sarif
+      cyberfile scan --cve vulnrichment/ --osv all.zip --kev kev.json
+      cyberfile scan projects/pump --cve cves.zip --dry-run --format sarif > scan.sarif
     """
     from cyberfile.commands import scan as command
 
     options = _options(fmt, layout, statistics, fail_on, color)
-    _exit(command.run(list(paths), Path.cwd(), osv, kev, as_of, dry_run, options))
+    _exit(command.run(list(paths), Path.cwd(), osv, kev, cve, as_of, dry_run, options))
 
 
 @cli.command()

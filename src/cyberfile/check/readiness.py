@@ -566,6 +566,8 @@ RULE_ELEMENT = {
     "CF440": "vulnerability-assessment",
     "CF441": "vulnerability-assessment",
     "CF442": "vulnerability-assessment",
+    "CF443": "vulnerability-assessment",
+    "CF445": "vulnerability-assessment",
 }
 """The element each rule's findings concern; rules not listed follow the file they are in
 (PART_ELEMENT). A test keeps this table in step with the registry."""

@@ -669,6 +669,30 @@ NEVER_REVIEWED = _rule(
 )
 
 # CF44x: what a scan against vulnerability feeds found (cyberfile scan)
+CVE_UNDETERMINED = _rule(
+    "CF443",
+    "cve-undetermined",
+    W,
+    "A CVE record names the component, but its version ranges cannot be evaluated (free "
+    "text, git commits, or a default status that leaves the version unknown), so the scan "
+    "cannot say whether the component is affected. It is never recorded as a finding.",
+    "read the record and assess it by hand; record it in vulnerabilities.yaml if it applies",
+    "CVE-2023-5563 names pkg:generic/zephyr@3.5.99-ncs1, but its versions cannot be "
+    "evaluated (versionType git)",
+    stage=Stage.SCAN,
+)
+FEED_UNUSABLE = _rule(
+    "CF445",
+    "feed-unusable",
+    E,
+    "The feeds given to the scan hold no record at all, or none for any package ecosystem "
+    "or CPE vendor of the project's components: the scan could not have found anything, "
+    "so it is not a clean scan. Nothing is recorded.",
+    "check the paths given to --osv and --cve, and that components have purls or CPEs",
+    "cyberfile scan --osv empty-folder/",
+    stage=Stage.SCAN,
+    unreadable=True,
+)
 VULNERABILITY_FOUND = _rule(
     "CF440",
     "vulnerability-found",

@@ -1,0 +1,150 @@
+"""The feeds of one scan, read once for every project: OSV advisories, CVE JSON 5 records,
+the CISA KEV catalog. Which feed can match which component (coverage), and whether the
+feeds hold anything that could match a project at all ("no false clean")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cyberfile.model.sbom import Component
+from cyberfile.vulndb.cve import (
+    AliasTable,
+    CveIndex,
+    CveReadStats,
+    NameFilter,
+    parse_cpe,
+    read_cve_feed,
+)
+from cyberfile.vulndb.kev import KevEntry, load_kev
+from cyberfile.vulndb.match import AdvisoryIndex, Target, target_of
+from cyberfile.vulndb.osv import count_records, iter_records
+
+ProgressFactory = Callable[[str, int], Callable[[int], None]]
+
+
+@dataclass
+class Feeds:
+    osv: AdvisoryIndex | None = None
+    osv_path: Path | None = None
+    cve: CveIndex | None = None
+    cve_path: Path | None = None
+    cve_stats: CveReadStats | None = None
+    kev: dict[str, KevEntry] | None = None
+    kev_path: Path | None = None
+
+    @property
+    def kev_entries(self) -> dict[str, KevEntry]:
+        return self.kev or {}
+
+    @property
+    def matching_records(self) -> int:
+        """Records that could match a component (KEV alone matches nothing)."""
+        osv = self.osv.records - self.osv.withdrawn if self.osv else 0
+        cve = self.cve_stats.published + self.cve_stats.filtered if self.cve_stats else 0
+        return osv + cve
+
+    def label(self) -> str:
+        """What the scan read, as the evidence item records it."""
+        parts = []
+        if self.osv is not None and self.osv_path is not None:
+            parts.append(
+                f"OSV ({self.osv.records} records, {self.osv.withdrawn} withdrawn) "
+                f"from {self.osv_path.name}"
+            )
+        if self.cve is not None and self.cve_path is not None and self.cve_stats is not None:
+            stats = self.cve_stats
+            parts.append(
+                f"CVE JSON 5 ({stats.files} records read, {len(self.cve)} naming a vendor of "
+                f"the project, {sum(stats.not_published.values())} not published) "
+                f"from {self.cve_path.name}"
+            )
+        if self.kev is not None and self.kev_path is not None:
+            parts.append(f"CISA KEV ({len(self.kev)} entries) from {self.kev_path.name}")
+        return "; ".join(parts)
+
+    def osv_ecosystems(self) -> frozenset[str]:
+        if self.osv is None:
+            return frozenset()
+        return frozenset(ecosystem for ecosystem, _ in self.osv.by_package)
+
+
+def load_feeds(
+    osv: Path | None,
+    kev: Path | None,
+    cve: Path | None,
+    cpes: Iterable[str],
+    aliases: AliasTable,
+    progress: ProgressFactory | None = None,
+) -> Feeds:
+    """Read the feeds given; FeedError when one cannot be read. CVE records are read only
+    when they name a vendor of one of `cpes` (or of an alias): the others cannot match."""
+    feeds = Feeds(osv_path=osv, cve_path=cve, kev_path=kev)
+    if osv is not None:
+        advance = progress("Reading OSV records", count_records(osv)) if progress else None
+        feeds.osv = AdvisoryIndex.build(iter_records(osv, advance))
+    if cve is not None:
+        from cyberfile.vulndb.cve import count_cve_records
+
+        advance = progress("Reading CVE records", count_cve_records(cve)) if progress else None
+        feed = read_cve_feed(cve, advance, only=NameFilter.for_cpes(cpes, aliases))
+        feeds.cve = CveIndex.build(feed.records, aliases)
+        feeds.cve_stats = feed.stats
+    if kev is not None:
+        feeds.kev = load_kev(kev)
+    return feeds
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which of the scan's feeds can match a component, or why none can."""
+
+    ref: str
+    feeds: tuple[str, ...]
+    reason: str | None
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.feeds)
+
+
+def coverage(component: Component, feeds: Feeds) -> Coverage:
+    found: list[str] = []
+    reasons: list[str] = []
+    if feeds.osv is not None:
+        target = target_of(component)
+        if not isinstance(target, Target):
+            reasons.append(f"OSV: {target}")
+        elif target.ecosystem in feeds.osv_ecosystems():
+            found.append(f"OSV ({target.ecosystem})")
+        else:
+            reasons.append(f"OSV: the feed holds no {target.ecosystem} records")
+    if feeds.cve is not None:
+        cpe = parse_cpe(component.cpe) if component.cpe else None
+        if cpe is None:
+            reasons.append("CVE: has no CPE")
+        else:
+            found.append(f"CVE by CPE ({cpe.vendor}:{cpe.product})")
+    return Coverage(component.ref, tuple(found), None if found else "; ".join(reasons))
+
+
+def unusable(components: Sequence[Component], feeds: Feeds) -> str | None:
+    """Why the feeds cannot say anything about these components, or None. A scan whose
+    feeds hold no record, or none for any ecosystem or CPE vendor of the project, would
+    report clean without having looked: it is refused."""
+    if feeds.matching_records == 0:
+        return "the feeds hold no vulnerability record (an empty or wrong folder or zip?)"
+    ecosystems = feeds.osv_ecosystems()
+    for component in components:
+        target = target_of(component)
+        if isinstance(target, Target) and target.ecosystem in ecosystems:
+            return None
+        if feeds.cve is not None and component.cpe:
+            cpe = parse_cpe(component.cpe)
+            if cpe is not None and feeds.cve.has_vendor(cpe.vendor):
+                return None
+    return (
+        "the feeds hold no record for any package ecosystem or CPE vendor of this project's "
+        "components, so the scan could not have found anything"
+    )

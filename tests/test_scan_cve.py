@@ -1,0 +1,139 @@
+"""`cyberfile scan --cve` on real CVE JSON 5 records: the example's embedded components,
+named by CPE, against CISA's vulnrichment subset. Expected ids were read from the records
+(the kernel's, curl's, BlueZ's and Zephyr's CNA and CISA ADP entries)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cyberfile.load.project import load_project
+
+from .conftest import EXAMPLE, SHARED_DATA, Run, line_of, tree_digest
+
+CVE = SHARED_DATA / "cve" / "vulnrichment-subset.zip"
+OSV = SHARED_DATA / "osv-pypa" / "vulns"
+KEV = SHARED_DATA / "kev" / "known_exploited_vulnerabilities.json"
+AS_OF = "2026-11-25"
+
+pytestmark = pytest.mark.shared_data(
+    "cve/vulnrichment-subset.zip", "osv-pypa/vulns", "kev/known_exploited_vulnerabilities.json"
+)
+
+
+@pytest.fixture
+def pump(tmp_path: Path) -> Path:
+    root = tmp_path / "pump"
+    shutil.copytree(EXAMPLE, root)
+    return root
+
+
+def scan_json(cli: Callable[..., Run], root: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    run = cli("scan", str(root), "--cve", str(CVE), "--as-of", AS_OF, "--format", "json", *extra)
+    assert "Traceback" not in run.err
+    return run.code, json.loads(run.out)
+
+
+def messages(document: dict, code: str) -> list[str]:  # type: ignore[type-arg]
+    return [d["message"] for d in document["diagnostics"] if d["code"] == code]
+
+
+def test_embedded_components_are_matched_by_cpe(cli: Callable[..., Run], pump: Path) -> None:
+    before = tree_digest(pump)
+    code, document = scan_json(cli, pump, "--dry-run")
+    assert code == 1 and tree_digest(pump) == before
+    new = messages(document, "CF440")
+    # curl 8.9.1: CVE-2024-8096 (curl CNA: 8.9.1 is in the affected range, fixed in 8.10.0)
+    assert any(m.startswith("CVE-2024-8096 affects pkg:generic/curl@8.9.1") for m in new)
+    # the kernel's Bluetooth L2CAP fix touches net/bluetooth/l2cap_core.c, which this
+    # kernel compiles: it stays a finding for triage
+    assert line_of(pump / "artifacts" / "linux-compiled-files.txt", "net/bluetooth/l2cap_core.c")
+    assert any(m.startswith("CVE-2024-27399 affects pkg:generic/linux@6.1.75") for m in new)
+    # already assessed in the example (not_affected, nf_tables is not built): not new
+    assert not any(m.startswith("CVE-2024-1086 ") for m in new)
+    # Zephyr's CNA writes its ranges with versionType git: for manual assessment
+    undetermined = messages(document, "CF443")
+    assert any(
+        m.startswith("CVE-2023-5563 names pkg:generic/zephyr@3.5.99-ncs1") for m in undetermined
+    )
+    facts = document["projects"][0]["scan"]
+    assert facts["settled_by_compiled_files"] > 1000  # kernel records outside this build
+    coverage = {c["component"]: c for c in facts["coverage"]}
+    assert coverage["pkg:generic/linux@6.1.75"]["feeds"] == ["CVE by CPE (linux:linux_kernel)"]
+    assert (
+        "has no CPE"
+        in coverage["pkg:generic/example-medical/pump-controller@2.4.0"]["not_matchable"]
+    )
+
+
+def test_kev_and_ssvc_put_a_finding_first(cli: Callable[..., Run], pump: Path) -> None:
+    _, document = scan_json(cli, pump, "--dry-run")
+    (entry,) = [d for d in document["diagnostics"] if d["message"].startswith("CVE-2024-36971 ")]
+    # CISA's ADP container of CVE-2024-36971 carries a KEV entry and Exploitation: active
+    assert "triage first: known exploited (CISA KEV); SSVC: exploitation active" in entry["message"]
+    assert entry["hint"].startswith("triage it first:")
+
+
+def test_a_real_scan_records_findings_settlements_and_its_coverage(
+    cli: Callable[..., Run], pump: Path
+) -> None:
+    code, document = scan_json(cli, pump, "--osv", str(OSV), "--kev", str(KEV))
+    assert code == 1
+    project = load_project(pump).project
+    assert project is not None
+    recorded = {v.id: v for v in project.vulnerabilities.vulnerabilities}
+    kernel = recorded["CVE-2024-36971"]
+    assert kernel.source == "cve" and kernel.status == "under_investigation"
+    assert kernel.known_exploited is True
+    assert kernel.ssvc is not None and kernel.ssvc.exploitation.value == "active"
+    settled = [v for v in recorded.values() if v.status == "not_affected" and v.source == "cve"]
+    assert len(settled) == document["projects"][0]["scan"]["settled_by_compiled_files"]
+    one = settled[0]
+    assert one.justification == "code_not_present"
+    assert "artifacts/linux-compiled-files.txt" in (one.detail or "")
+    assert one.assessed is not None and one.assessed.by.startswith("cyberfile scan")
+    # the evidence item points at the scan's report, which states coverage per component
+    evidence = {e.id: e for e in project.evidence.evidence}["EV-SCAN-20261125"]
+    assert evidence.file == "artifacts/scans/EV-SCAN-20261125.json" and evidence.sha256
+    report = json.loads((pump / evidence.file).read_text(encoding="utf-8"))
+    assert len(report["coverage"]) == len(project.sbom.components)
+    # the recorded project still validates, and drift sees the open KEV entry
+    assert cli("validate", str(pump)).code == 0, cli("validate", str(pump)).out[-2000:]
+    drift = json.loads(cli("drift", str(pump), "--as-of", AS_OF, "--format", "json").out)
+    assert any(
+        d["code"] == "CF425" and "CVE-2024-36971" in d["message"] for d in drift["diagnostics"]
+    )
+
+
+def test_feeds_that_hold_nothing_for_the_project_are_no_clean_scan(
+    cli: Callable[..., Run], pump: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty-cves"
+    empty.mkdir()
+    before = tree_digest(pump)
+    run = cli("scan", str(pump), "--cve", str(empty), "--as-of", AS_OF)
+    assert run.code == 2 and "holds no CVE-*.json records" in run.err
+    assert tree_digest(pump) == before
+    # records, but none for any vendor of the project (a Windows-only feed)
+    windows = tmp_path / "windows.zip"
+    with zipfile.ZipFile(CVE) as source, zipfile.ZipFile(windows, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            record = json.loads(data)
+            vendors = {a.get("vendor", "") for a in record["containers"]["cna"].get("affected", [])}
+            if vendors == {"Microsoft"}:
+                target.writestr(name, data)
+    code, document = scan_json(cli, pump, "--cve", str(windows))
+    assert code == 2 and tree_digest(pump) == before
+    (message,) = messages(document, "CF445")
+    assert "no record for any package ecosystem or CPE vendor" in message
+
+
+def test_a_scan_needs_a_feed(cli: Callable[..., Run], pump: Path) -> None:
+    run = cli("scan", str(pump))
+    assert run.code == 2 and "name at least one feed" in run.err
