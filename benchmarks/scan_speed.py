@@ -1,12 +1,18 @@
-"""Time `cyberfile scan` on a large SBOM against a large local OSV set.
+"""Time `cyberfile scan` on a large SBOM against large local OSV and CVE sets.
 
     python benchmarks/scan_speed.py [--components 5000] [--advisories 20000]
+                                    [--cve-records 50000]
 
 Builds, in a temporary folder, an OSV all.zip of JSON records (the real PyPI advisories
-from ../shared/data/osv-pypa when present, topped up with generated ones) and a device
-project with that many PyPI components, about half of them named in some advisory. Then
-runs `cyberfile scan --dry-run` as a whole process and prints wall time and peak memory
-(max RSS). Target: 5,000 components against 20,000+ advisories in under 5 s.
+from ../shared/data/osv-pypa when present, topped up with generated ones), a zip of CVE
+JSON 5 records (the real vulnrichment subset from ../shared/data/cve, topped up with
+synthetic records of the same shape: see cve_match_speed.py), and a device project with
+that many components: half PyPI packages (about half of them named in some advisory),
+half embedded components with CPEs (Linux, OpenSSL, curl, ... and vendors no record
+names). Then runs `cyberfile scan --dry-run` as a whole process, first with OSV only and
+then with OSV and CVE, and prints wall time and peak memory (max RSS). Targets: 5,000
+components against 20,000+ OSV records in under 5 s; against 50,000 CVE records plus
+20,000 OSV records in under 10 s.
 """
 
 from __future__ import annotations
@@ -74,7 +80,9 @@ def build_feed(path: Path, total: int) -> tuple[int, list[str]]:
     return count, sorted(set(names))
 
 
-def build_project(root: Path, components: int, names: list[str]) -> None:
+def build_project(
+    root: Path, components: int, names: list[str], cpes: list[tuple[str, str]] | None = None
+) -> None:
     root.mkdir(parents=True)
     (root / "cyberfile.yaml").write_text(
         "schema_version: 1\ndevice: {name: Bench, manufacturer: Bench Inc., version: '1.0'}\n",
@@ -96,13 +104,45 @@ def build_project(root: Path, components: int, names: list[str]) -> None:
             f"    purl: '{ref}'",
             "    support: actively_maintained",
         ]
+    for i, (cpe, version) in enumerate(cpes or []):
+        product = cpe.split(":")[4]
+        ref = f"pkg:generic/{product}-{i}@{version}"
+        lines += [
+            f"  - ref: '{ref}'",
+            f"    name: {product}",
+            f"    version: '{version}'",
+            f"    purl: '{ref}'",
+            f"    cpe: '{cpe}'",
+            "    support: actively_maintained",
+        ]
     (root / "sbom.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def run_scan(command: Path, project: Path, feeds: list[str]) -> tuple[float, float, str, int]:
+    start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = subprocess.run(
+        [str(command), "scan", str(project), *feeds, "--as-of", "2026-11-29", "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    summary = next((line for line in result.stdout.splitlines() if "bench " in line), "")
+    if result.returncode not in (0, 1):
+        print(result.stderr)
+    return elapsed, peak, summary.strip(), result.returncode
+
+
 def main() -> None:
+    from cve_match_speed import build_components
+    from cve_match_speed import build_feed as build_cve_feed
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--components", type=int, default=5000)
     parser.add_argument("--advisories", type=int, default=20000)
+    parser.add_argument("--cve-records", type=int, default=50000)
     args = parser.parse_args()
     command = Path(sys.executable).parent / "cyberfile"
     print(
@@ -111,35 +151,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         feed = Path(tmp) / "all.zip"
         records, names = build_feed(feed, args.advisories)
-        project = Path(tmp) / "projects" / "bench"
-        build_project(project, args.components, names)
-        start = time.perf_counter()
-        result = subprocess.run(
-            [
-                str(command),
-                "scan",
-                str(project),
-                "--osv",
-                str(feed),
-                "--as-of",
-                "2026-11-29",
-                "--dry-run",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        elapsed = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        summary = next((line for line in result.stdout.splitlines() if "bench" in line), "")
+        cves = Path(tmp) / "cves.zip"
+        cve_records = build_cve_feed(cves, args.cve_records)
+        embedded = build_components(args.components // 2)[: args.components // 2]
+        osv_only = Path(tmp) / "projects" / "bench"
+        build_project(osv_only, args.components, names)
+        mixed = Path(tmp) / "mixed" / "bench"
+        build_project(mixed, args.components - len(embedded), names, embedded)
+        elapsed, peak, summary, code = run_scan(command, osv_only, ["--osv", str(feed)])
         print(
-            f"scan of {args.components} components against {records} OSV records: "
-            f"{elapsed:.2f} s, peak RSS {peak:.0f} MiB, exit {result.returncode}   "
-            "(target < 5 s)"
+            f"scan of {args.components} PyPI components against {records} OSV records: "
+            f"{elapsed:.2f} s, peak RSS {peak:.0f} MiB, exit {code}   (target < 5 s)"
         )
-        print(f"  {summary.strip()}")
-        if result.returncode not in (0, 1):
-            print(result.stderr)
+        print(f"  {summary}")
+        elapsed, peak, summary, code = run_scan(
+            command, mixed, ["--osv", str(feed), "--cve", str(cves)]
+        )
+        print(
+            f"scan of {args.components} components ({len(embedded)} with CPEs) against "
+            f"{cve_records} CVE records and {records} OSV records: {elapsed:.2f} s, "
+            f"peak RSS {peak:.0f} MiB, exit {code}   (target < 10 s)"
+        )
+        print(f"  {summary}")
 
 
 if __name__ == "__main__":
