@@ -137,3 +137,67 @@ def test_feeds_that_hold_nothing_for_the_project_are_no_clean_scan(
 def test_a_scan_needs_a_feed(cli: Callable[..., Run], pump: Path) -> None:
     run = cli("scan", str(pump))
     assert run.code == 2 and "name at least one feed" in run.err
+
+
+def test_ssvc_and_priority_reach_the_vulnerability_assessment(
+    cli: Callable[..., Run], pump: Path, tmp_path: Path
+) -> None:
+    assert scan_json(cli, pump, "--kev", str(KEV))[0] == 1
+    out = tmp_path / "out"
+    # the scan's findings are under investigation: a draft is enough to read the document
+    run = cli("build", str(pump), "-o", str(out), "--no-pdf", "--no-site", "--allow-errors")
+    assert run.code == 0, run.err
+    text = (out / "pump" / "documents" / "vulnerability-assessment.md").read_text("utf-8")
+    section = text[text.index("CVE-2024-36971") :]
+    assert (
+        "| CISA SSVC decision points | exploitation active, automatable no, "
+        "technical impact total |" in section
+    )
+    assert "| Triage priority | first: known exploited (CISA KEV); SSVC exploitation active |" in (
+        section
+    )
+
+
+def test_import_keeps_a_cpe_and_export_writes_it(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    sbom = project / "firmware.cdx.json"
+    kernel_cpe = "cpe:2.3:o:linux:linux_kernel:6.1.75:*:*:*:*:*:*:*"
+    component = {
+        "type": "operating-system",
+        "bom-ref": "pkg:generic/linux@6.1.75",
+        "name": "linux",
+        "version": "6.1.75",
+        "purl": "pkg:generic/linux@6.1.75",
+    }
+    sbom.write_text(
+        json.dumps(
+            {
+                "bomFormat": "CycloneDX",
+                "specVersion": "1.6",
+                "version": 1,
+                "components": [
+                    {**component, "cpe": kernel_cpe},
+                    {
+                        **component,
+                        "bom-ref": "x",
+                        "name": "x",
+                        "purl": "pkg:generic/x@1",
+                        "cpe": "cpe:/a:x:x:1",
+                    },
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    run = cli("sbom", "import", str(sbom), str(project))
+    assert run.code == 0, run.err
+    assert "cpe 'cpe:/a:x:x:1' is not a CPE 2.3 formatted string; not kept" in run.out
+    loaded = load_project(project).project
+    assert loaded is not None
+    by_ref = {c.ref: c for c in loaded.sbom.components}
+    assert by_ref["pkg:generic/linux@6.1.75"].cpe == kernel_cpe
+    assert by_ref["pkg:generic/x@1"].cpe is None
+    assert cli("sbom", "export", str(project), "-o", str(tmp_path / "out")).code == 0
+    exported = json.loads((tmp_path / "out" / "sbom.cdx.json").read_text(encoding="utf-8"))
+    assert {c["name"]: c.get("cpe") for c in exported["components"]}["linux"] == kernel_cpe

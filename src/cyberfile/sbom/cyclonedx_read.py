@@ -49,6 +49,22 @@ class ImportedComponent:
     hashes: dict[str, str]
     licenses: tuple[str, ...]
     depends_on: tuple[str, ...]
+    cpe: str | None = None
+    """CycloneDX `cpe`, kept when it is a CPE 2.3 formatted string."""
+
+
+def _cpe(component: Any, ref: str, skipped: list[str]) -> str | None:
+    text = _text(getattr(component, "cpe", None))
+    if text is None:
+        return None
+    from cpe.cpe2_3_fs import CPE2_3_FS
+
+    try:
+        CPE2_3_FS(text)
+    except (ValueError, NotImplementedError):
+        skipped.append(f"{ref}: cpe {text!r} is not a CPE 2.3 formatted string; not kept")
+        return None
+    return text
 
 
 @dataclass
@@ -252,6 +268,7 @@ def _read(path: Path) -> ImportedSbom:
                 hashes=_hashes(component, ref, skipped),
                 licenses=_license_texts(component),
                 depends_on=(),
+                cpe=_cpe(component, ref, skipped),
             )
         )
     edges: dict[str, set[str]] = {}

@@ -292,6 +292,7 @@ def _sbom_component(component: Component) -> CdxComponent:
         version=component.version,
         supplier=OrganizationalEntity(name=component.supplier) if component.supplier else None,
         purl=documents.package_url(component.purl) if component.purl else None,
+        cpe=component.cpe,
         hashes=[
             HashType(alg=_CDX_HASHES[algorithm], content=digest)
             for algorithm, digest in sorted(component.hashes.items())

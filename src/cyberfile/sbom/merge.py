@@ -20,7 +20,17 @@ from cyberfile.edit.roundtrip import ensure_list
 from cyberfile.model.purl import package_of
 from cyberfile.sbom.cyclonedx_read import ImportedComponent, ImportedSbom
 
-SBOM_OWNED = ("name", "group", "version", "supplier", "purl", "hashes", "licenses", "depends_on")
+SBOM_OWNED = (
+    "name",
+    "group",
+    "version",
+    "supplier",
+    "purl",
+    "cpe",
+    "hashes",
+    "licenses",
+    "depends_on",
+)
 
 
 @dataclass
