@@ -201,3 +201,82 @@ def test_import_keeps_a_cpe_and_export_writes_it(
     assert cli("sbom", "export", str(project), "-o", str(tmp_path / "out")).code == 0
     exported = json.loads((tmp_path / "out" / "sbom.cdx.json").read_text(encoding="utf-8"))
     assert {c["name"]: c.get("cpe") for c in exported["components"]}["linux"] == kernel_cpe
+
+
+def test_a_flaw_found_by_osv_and_by_a_cve_record_is_one_vulnerability(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    osv = tmp_path / "osv"
+    osv.mkdir()
+    (osv / "PYSEC-2099-1.json").write_text(
+        json.dumps(
+            {
+                "id": "PYSEC-2099-1",
+                "aliases": ["CVE-2099-0001"],
+                "modified": "2099-01-02T00:00:00Z",
+                "summary": "Parser overflow",
+                "affected": [
+                    {
+                        "package": {"ecosystem": "PyPI", "name": "foo"},
+                        "ranges": [
+                            {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1"}]}
+                        ],
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    cves = tmp_path / "cves" / "2099" / "0xxx"
+    cves.mkdir(parents=True)
+    (cves / "CVE-2099-0001.json").write_text(
+        json.dumps(
+            {
+                "dataType": "CVE_RECORD",
+                "dataVersion": "5.1",
+                "cveMetadata": {"cveId": "CVE-2099-0001", "state": "PUBLISHED"},
+                "containers": {
+                    "cna": {
+                        "providerMetadata": {"orgId": "x", "shortName": "foo"},
+                        "descriptions": [{"lang": "en", "value": "Parser overflow in foo"}],
+                        "affected": [
+                            {
+                                "vendor": "foo",
+                                "product": "foo",
+                                "defaultStatus": "unaffected",
+                                "versions": [
+                                    {"version": "0", "lessThan": "1.1", "status": "affected"}
+                                ],
+                            }
+                        ],
+                    }
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    (project / "sbom.yaml").write_text(
+        "components:\n  - ref: pkg:pypi/foo@1.0\n    name: foo\n    version: '1.0'\n"
+        "    purl: pkg:pypi/foo@1.0\n    cpe: cpe:2.3:a:foo:foo:1.0:*:*:*:*:*:*:*\n"
+        "    support: actively_maintained\n    justification: example\n",
+        encoding="utf-8",
+    )
+    run = cli(
+        "scan",
+        str(project),
+        "--osv",
+        str(osv),
+        "--cve",
+        str(tmp_path / "cves"),
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+    )
+    assert run.code == 1, run.out + run.err
+    found = messages(json.loads(run.out), "CF440")
+    assert found == [found[0]] and found[0].startswith("CVE-2099-0001 (PYSEC-2099-1) affects")
+    loaded = load_project(project).project
+    assert loaded is not None
+    (recorded,) = loaded.vulnerabilities.vulnerabilities
+    assert (recorded.id, recorded.aliases) == ("CVE-2099-0001", ("PYSEC-2099-1",))
