@@ -280,3 +280,21 @@ def test_a_flaw_found_by_osv_and_by_a_cve_record_is_one_vulnerability(
     assert loaded is not None
     (recorded,) = loaded.vulnerabilities.vulnerabilities
     assert (recorded.id, recorded.aliases) == ("CVE-2099-0001", ("PYSEC-2099-1",))
+
+
+def test_a_version_bump_does_not_break_the_evidence_of_the_old_version(
+    cli: Callable[..., Run], pump: Path
+) -> None:
+    """Evidence is history: a scan's evidence covering django 4.2.15 stays valid after
+    the SBOM moves to 4.2.16 (it was two CF121 errors and a blocked commit)."""
+    evidence = (pump / "evidence.yaml").read_text(encoding="utf-8")
+    assert "pkg:pypi/django@4.2.15" in evidence
+    for name in ("sbom.yaml", "architecture.yaml"):
+        path = pump / name
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("django@4.2.15", "django@4.2.16"),
+            encoding="utf-8",
+        )
+    run = cli("validate", str(pump), "--format", "json")
+    codes = [d["code"] for d in json.loads(run.out)["diagnostics"]]
+    assert "CF121" not in codes, run.out

@@ -94,6 +94,12 @@ def check_references(
                 and (package_of(ref.target) in index.packages)
             ):
                 continue  # an older version of a component: drift reports it (CF426)
+            if (
+                ref.part == "evidence"
+                and ref.field == "covers"
+                and package_of(ref.target) in index.packages
+            ):
+                continue  # evidence is history: it covered the version the SBOM had then
             yield rules.DANGLING_REFERENCE(
                 where,
                 f"{ref.owner}: {ref.field} names {ref.target!r}, which is not defined "
