@@ -254,3 +254,24 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(
     assert use_color(True, "text", Terminal()) is True  # type: ignore[arg-type]
     assert "\x1b[" not in cli("validate", str(dangling)).out
     assert "\x1b[" in cli("validate", str(dangling), "--color").out
+
+
+def test_hundreds_of_findings_of_one_rule_are_summarised(
+    cli: Callable[..., Run], project: Path
+) -> None:
+    """840 npm components without support data gave 840 warnings on the first screen."""
+    unused = "".join(
+        f"\n  - ref: pkg:npm/left-pad-{i}@1.0.0\n    name: left-pad-{i}\n    version: 1.0.0"
+        "\n    supplier: x\n    support: actively_maintained\n    justification: bench"
+        for i in range(120)
+    )
+    edit(project / "sbom.yaml", "components: []", "components:" + unused)
+    full = cli("validate", str(project)).out.splitlines()
+    assert sum(" CF205 warning " in line for line in full) == 10
+    assert any(
+        line.startswith("... and 110 more CF205 (component-unused) findings") for line in full
+    )
+    concise = cli("validate", str(project), "--output-format", "concise").out.splitlines()
+    assert sum(" CF205 warning " in line for line in concise) == 120
+    document = json.loads(cli("validate", str(project), "--format", "json").out)
+    assert sum(d["code"] == "CF205" for d in document["diagnostics"]) == 120

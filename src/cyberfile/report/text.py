@@ -18,6 +18,37 @@ from cyberfile.report.model import Report, TextLayout, display_path
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
 HEADLINE_ABOVE = 20
 """With more findings than this, the counts are also printed before the findings."""
+SUMMARISE_ABOVE = 50
+"""A rule with more findings than this shows its first SHOWN_PER_RULE in the full and
+grouped layouts, then one line for the rest (the concise layout lists them all)."""
+SHOWN_PER_RULE = 10
+
+
+def _summarised(ordered: list[Diagnostic]) -> tuple[list[Diagnostic], dict[str, int]]:
+    """The findings to show, and per rule how many more were left out."""
+    counts = Counter(d.code for d in ordered)
+    crowded = {code for code, n in counts.items() if n > SUMMARISE_ABOVE}
+    shown: list[Diagnostic] = []
+    seen: Counter[str] = Counter()
+    for diagnostic in ordered:
+        if diagnostic.code in crowded:
+            seen[diagnostic.code] += 1
+            if seen[diagnostic.code] > SHOWN_PER_RULE:
+                continue
+        shown.append(diagnostic)
+    return shown, {code: counts[code] - SHOWN_PER_RULE for code in sorted(crowded)}
+
+
+def _left_out(more: dict[str, int], color: bool) -> list[str]:
+    return [
+        _style(
+            f"... and {n:,} more {code} ({RULES[code].name if code in RULES else code}) "
+            "findings: --output-format concise lists every one, --statistics counts them",
+            color,
+            dim=True,
+        )
+        for code, n in more.items()
+    ]
 
 
 def _style(text: str, color: bool, **style: object) -> str:
@@ -57,9 +88,11 @@ def _findings(report: Report) -> list[str]:
     color = report.options.color
     layout = report.options.layout
     ordered = errors_first(report.all())
-    if layout is not TextLayout.GROUPED:
-        hints = layout is TextLayout.FULL
-        return [_line(d, color, True, hints) for d in ordered]
+    if layout is TextLayout.CONCISE:
+        return [_line(d, color, True, False) for d in ordered]
+    ordered, more = _summarised(ordered)
+    if layout is TextLayout.FULL:
+        return [_line(d, color, True, True) for d in ordered] + _left_out(more, color)
     lines: list[str] = []
     by_file: dict[str, list[Diagnostic]] = {}
     for diagnostic in ordered:
@@ -69,7 +102,7 @@ def _findings(report: Report) -> list[str]:
         lines.append(_style(name, color, bold=True, underline=True))
         lines.extend("  " + _line(d, color, False, True) for d in group)
         lines.append("")
-    return lines
+    return lines + _left_out(more, color)
 
 
 def _statistics(report: Report) -> list[str]:
