@@ -11,8 +11,9 @@ from cyberfile.edit import roundtrip
 from cyberfile.errors import ExitCode, InputError
 from cyberfile.load.project import load_clean, one_project
 from cyberfile.report.terminal import echo
-from cyberfile.sbom.cyclonedx_read import ImportedSbom, read_cyclonedx
+from cyberfile.sbom.cyclonedx_read import ImportedSbom
 from cyberfile.sbom.merge import MergeReport, merge, relative_source
+from cyberfile.sbom.read import read_sbom
 
 
 class ImportProblem(InputError):
@@ -54,7 +55,7 @@ def _rename_asset_refs(root: Path, renamed: dict[str, str], outcome: ImportOutco
 def import_sbom(sbom_file: Path, root: Path, dry_run: bool = False) -> ImportOutcome:
     """Read, merge and (unless dry_run) write; raise ImportProblem or SbomReadError."""
     load_clean(root)
-    imported = read_cyclonedx(sbom_file)
+    imported = read_sbom(sbom_file)
     target = roundtrip.part_file(root, "sbom", "components.yaml")
     if (root / "sbom").is_dir() and not (root / "sbom.yaml").exists():
         raise ImportProblem(
@@ -77,10 +78,9 @@ def run(file: Path, project: Path | None, cwd: Path, dry_run: bool) -> ExitCode:
     root = one_project(project, cwd)
     outcome = import_sbom(file, root, dry_run)
     report = outcome.report
-    echo(
-        f"{file.as_posix()}: CycloneDX {outcome.sbom.spec_version}, "
-        f"{len(outcome.sbom.components)} components"
-    )
+    spec = outcome.sbom.spec_version
+    kind = spec if spec.startswith("SPDX") else f"CycloneDX {spec}"
+    echo(f"{file.as_posix()}: {kind}, {len(outcome.sbom.components)} components")
     for ref in report.added:
         echo(f"  added            {ref}  (support: unknown)")
     for old, new in report.version_changed:

@@ -79,6 +79,9 @@ class ImportedSbom:
     components: list[ImportedComponent]
     skipped: list[str] = field(default_factory=list)
     """What was left out and why (duplicates, malformed hashes)."""
+    roots: tuple[str, ...] = ()
+    """Refs of the components the SBOM is about (SPDX: the packages the document
+    DESCRIBES); empty when the file does not say."""
 
 
 def _text(value: Any) -> str | None:
