@@ -31,7 +31,7 @@ def test_real_sboms_import_and_reimport_changes_nothing(
     cli: Callable[..., Run], project: Path, sbom: Path
 ) -> None:
     components = json.loads(sbom.read_text(encoding="utf-8"))["components"]
-    run = cli("sbom", "import", str(sbom), str(project))
+    run = cli("sbom", "import", "--copy", str(sbom), str(project))
     assert run.code == 0, run.err
     loaded = load_project(project)
     assert loaded.project is not None
@@ -45,7 +45,7 @@ def test_real_sboms_import_and_reimport_changes_nothing(
     )
     assert cli("validate", str(project)).code == 0  # warnings only: support unknown, unused
     before = tree_digest(project)
-    again = cli("sbom", "import", str(sbom), str(project))
+    again = cli("sbom", "import", "--copy", str(sbom), str(project))
     assert again.code == 0 and "0 added, 0 removed, 0 version changes, 0 updated" in again.out
     assert tree_digest(project) == before
 
@@ -107,7 +107,7 @@ def test_annotations_and_comments_survive(cli: Callable[..., Run], tmp_path: Pat
         },
     )
     (tmp_path / "build.cdx.json").write_text(json.dumps(document), encoding="utf-8")
-    run = cli("sbom", "import", str(tmp_path / "build.cdx.json"), str(root))
+    run = cli("sbom", "import", "--copy", str(tmp_path / "build.cdx.json"), str(root))
     assert run.code == 0, run.err
     assert "version changed  pkg:pypi/django@4.2.15 -> pkg:pypi/django@4.2.16" in run.out
     assert "added            pkg:pypi/structlog@24.4.0  (support: unknown)" in run.out
@@ -133,7 +133,10 @@ def test_annotations_and_comments_survive(cli: Callable[..., Run], tmp_path: Pat
     old_django = next(c for c in old.sbom.components if c.name == "django")
     for kept in ("support", "end_of_support", "support_evidence", "replacement_plan"):
         assert getattr(django, kept) == getattr(old_django, kept)
-    assert project.sbom.source is not None and project.sbom.source.file == "../build.cdx.json"
+    assert (
+        project.sbom.source is not None
+        and project.sbom.source.file == "artifacts/sbom/build.cdx.json"
+    )  # copied in with --copy
     assert project.sbom.source.authors == ("Example Medical Build",)
     # the gateway asset follows the version change
     gateway_refs = {r for a in project.architecture.assets for r in a.components}
@@ -153,7 +156,7 @@ def test_annotations_and_comments_survive(cli: Callable[..., Run], tmp_path: Pat
 )
 def test_invalid_files_change_nothing(cli: Callable[..., Run], project: Path, name: str) -> None:
     before = tree_digest(project)
-    run = cli("sbom", "import", str(SPEC_TESTS / name), str(project))
+    run = cli("sbom", "import", "--copy", str(SPEC_TESTS / name), str(project))
     assert run.code == 2
     assert name.split("/")[1] in run.err and "Traceback" not in run.err
     assert tree_digest(project) == before
@@ -162,11 +165,11 @@ def test_invalid_files_change_nothing(cli: Callable[..., Run], project: Path, na
 def test_not_an_sbom(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
     bad = tmp_path / "x.json"
     bad.write_text('{"hello": 1}', encoding="utf-8")
-    run = cli("sbom", "import", str(bad), str(project))
+    run = cli("sbom", "import", "--copy", str(bad), str(project))
     assert run.code == 2 and "not a CycloneDX document" in run.err
     bad.write_bytes(b"\x00\x01garbage")
-    assert cli("sbom", "import", str(bad), str(project)).code == 2
-    assert cli("sbom", "import", str(tmp_path / "missing.json"), str(project)).code == 2
+    assert cli("sbom", "import", "--copy", str(bad), str(project)).code == 2
+    assert cli("sbom", "import", "--copy", str(tmp_path / "missing.json"), str(project)).code == 2
 
 
 def test_xml_sbom_imports(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
@@ -184,7 +187,7 @@ def test_xml_sbom_imports(cli: Callable[..., Run], project: Path, tmp_path: Path
         "</bom>\n",
         encoding="utf-8",
     )
-    run = cli("sbom", "import", str(xml), str(project))
+    run = cli("sbom", "import", "--copy", str(xml), str(project))
     assert run.code == 0, run.err
     loaded = load_project(project).project
     assert loaded is not None
@@ -201,7 +204,7 @@ def test_xml_entity_bomb_is_refused(cli: Callable[..., Run], project: Path, tmp_
         encoding="utf-8",
     )
     before = tree_digest(project)
-    run = cli("sbom", "import", str(bomb), str(project))
+    run = cli("sbom", "import", "--copy", str(bomb), str(project))
     assert run.code == 2 and "not a safe" in run.err
     assert tree_digest(project) == before
 
@@ -209,6 +212,32 @@ def test_xml_entity_bomb_is_refused(cli: Callable[..., Run], project: Path, tmp_
 @pytest.mark.shared_data("cyclonedx/SBOM")
 def test_dry_run_writes_nothing(cli: Callable[..., Run], project: Path) -> None:
     before = tree_digest(project)
-    run = cli("sbom", "import", str(SBOMS[0]), str(project), "--dry-run")
+    run = cli("sbom", "import", "--copy", str(SBOMS[0]), str(project), "--dry-run")
     assert run.code == 0 and "would change" in run.out
     assert tree_digest(project) == before
+
+
+def test_an_sbom_outside_the_project_is_refused_or_copied(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """A source path that climbs out of the project broke drift on every other checkout."""
+    outside = tmp_path / "build" / "firmware.cdx.json"
+    outside.parent.mkdir()
+    outside.write_text(
+        json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1}),
+        encoding="utf-8",
+    )
+    before = tree_digest(project)
+    refused = cli("sbom", "import", str(outside), str(project))
+    assert refused.code == 2 and "is outside the project folder" in refused.err
+    assert "--copy" in refused.err and "artifacts/sbom/firmware.cdx.json" in refused.err
+    assert tree_digest(project) == before
+    copied = cli("sbom", "import", str(outside), str(project), "--copy")
+    assert copied.code == 0, copied.err
+    assert (project / "artifacts" / "sbom" / "firmware.cdx.json").read_bytes() == (
+        outside.read_bytes()
+    )
+    loaded = load_project(project).project
+    assert loaded is not None and loaded.sbom.source is not None
+    assert loaded.sbom.source.file == "artifacts/sbom/firmware.cdx.json"
+    assert cli("drift", str(project), "--select", "CF410", "--format", "json").code == 0

@@ -81,7 +81,11 @@ def _sbom(root: Path) -> dict[str, Any]:
 def imported(cli: Callable[..., Run], project: Path, tmp_path: Path) -> Path:
     """A new project whose sbom.yaml was filled by `sbom import` of a typed SBOM."""
     run = cli(
-        "sbom", "import", str(_write(tmp_path / "build.cdx.json", _build_sbom())), str(project)
+        "sbom",
+        "import",
+        "--copy",
+        str(_write(tmp_path / "build.cdx.json", _build_sbom())),
+        str(project),
     )
     assert run.code == 0, run.err
     return project
@@ -116,11 +120,15 @@ def test_a_changed_type_is_an_update_and_library_removes_the_key(
     cli: Callable[..., Run], imported: Path, tmp_path: Path
 ) -> None:
     document = _build_sbom()
-    again = cli("sbom", "import", str(_write(tmp_path / "same.cdx.json", document)), str(imported))
+    again = cli(
+        "sbom", "import", "--copy", str(_write(tmp_path / "same.cdx.json", document)), str(imported)
+    )
     assert again.code == 0 and "0 updated" in again.out
     document["components"][0]["type"] = "library"
     document["components"][3]["type"] = "framework"
-    run = cli("sbom", "import", str(_write(tmp_path / "new.cdx.json", document)), str(imported))
+    run = cli(
+        "sbom", "import", "--copy", str(_write(tmp_path / "new.cdx.json", document)), str(imported)
+    )
     assert run.code == 0, run.err
     assert f"updated          {KERNEL}  (type)" in run.out
     types = {c.ref: c.type.value for c in _load(imported).sbom.components}
@@ -179,6 +187,7 @@ def test_a_recorded_cyberfile_tool_is_listed_once(
     run = cli(
         "sbom",
         "import",
+        "--copy",
         str(_write(tmp_path / "b.cdx.json", _build_sbom(tools=tools))),
         str(project),
     )

@@ -324,24 +324,32 @@ def sbom() -> None:
 @click.argument("file", type=PATHS)
 @click.argument("project", required=False, type=PATHS)
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
-def sbom_import(file: Path, project: Path | None, dry_run: bool) -> None:
-    """Merge the CycloneDX SBOM FILE (JSON 1.2-1.6 or XML) into PROJECT's sbom.yaml.
+@click.option(
+    "--copy",
+    is_flag=True,
+    help="FILE is outside the project: copy it into artifacts/sbom/ first and import the copy.",
+)
+def sbom_import(file: Path, project: Path | None, dry_run: bool, copy: bool) -> None:
+    """Merge the SBOM FILE (CycloneDX JSON 1.2-1.6 or XML, SPDX 2.2/2.3 JSON or tag-value)
+    into PROJECT's sbom.yaml.
 
     Components are matched by purl (or bom-ref). New ones are added with
     `support: unknown`; ones no longer in FILE are removed; a version change keeps
     the entry and its annotations (support, end of support, justification, comments)
     and updates the assets that list it. The file's name and sha256 are recorded
     under `source`. An invalid FILE changes nothing. PROJECT defaults to the current
-    folder, or the one project under ./projects/.
+    folder, or the one project under ./projects/. FILE must be inside the project (its
+    path is recorded); --copy copies an outside file into artifacts/sbom/ first.
 
     \b
     Examples:
-      cyberfile sbom import build/firmware.cdx.json projects/pump
-      cyberfile sbom import gateway-sbom.xml --dry-run      # inside a project folder
+      cyberfile sbom import projects/pump/artifacts/sbom/firmware.cdx.json projects/pump
+      cyberfile sbom import ../build/firmware.spdx.json projects/pump --copy
+      cyberfile sbom import artifacts/sbom/gateway.xml --dry-run   # inside a project folder
     """
     from cyberfile.commands import sbom_import as command
 
-    _exit(command.run(file, project, Path.cwd(), dry_run))
+    _exit(command.run(file, project, Path.cwd(), dry_run, copy))
 
 
 @sbom.command("export")

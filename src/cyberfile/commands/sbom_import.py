@@ -8,6 +8,7 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from cyberfile.edit import roundtrip
+from cyberfile.edit.roundtrip import write_atomic_bytes
 from cyberfile.errors import ExitCode, InputError
 from cyberfile.load.project import load_clean, one_project
 from cyberfile.report.terminal import echo
@@ -52,10 +53,36 @@ def _rename_asset_refs(root: Path, renamed: dict[str, str], outcome: ImportOutco
             outcome.written.append(path)
 
 
-def import_sbom(sbom_file: Path, root: Path, dry_run: bool = False) -> ImportOutcome:
+COPY_FOLDER = "artifacts/sbom"
+"""Where `--copy` puts an SBOM that lives outside the project."""
+
+
+def inside_project(sbom_file: Path, root: Path, copy: bool) -> Path | None:
+    """Where an outside SBOM is copied to (None when it is inside the project already).
+    `source.file` is recorded relative to the project, and a path that climbs out of it
+    breaks `drift` on every other checkout, so an outside file is refused unless `copy`."""
+    real_root = root.resolve()
+    if real_root in sbom_file.resolve().parents:
+        return None
+    target = root / COPY_FOLDER / sbom_file.name
+    if not copy:
+        raise ImportProblem(
+            f"{sbom_file.as_posix()} is outside the project folder {root.as_posix()}; the "
+            "recorded source would point outside the repository and break drift on every "
+            f"other checkout. Copy it into the project (e.g. {target.as_posix()}) and import "
+            "that, or run again with --copy to do it"
+        )
+    return target
+
+
+def import_sbom(
+    sbom_file: Path, root: Path, dry_run: bool = False, copy: bool = False
+) -> ImportOutcome:
     """Read, merge and (unless dry_run) write; raise ImportProblem or SbomReadError."""
     load_clean(root)
-    imported = read_sbom(sbom_file)
+    copy_to = inside_project(sbom_file, root, copy)
+    imported = read_sbom(sbom_file)  # an invalid file is refused before anything is copied
+    recorded = copy_to or sbom_file
     target = roundtrip.part_file(root, "sbom", "components.yaml")
     if (root / "sbom").is_dir() and not (root / "sbom.yaml").exists():
         raise ImportProblem(
@@ -63,10 +90,13 @@ def import_sbom(sbom_file: Path, root: Path, dry_run: bool = False) -> ImportOut
             "sbom.yaml (move the components into one file first)"
         )
     document = roundtrip.load_part_file(root, target, "sbom", "components")
-    report = merge(document, imported, relative_source(sbom_file, root))
+    report = merge(document, imported, relative_source(recorded, root))
     outcome = ImportOutcome(imported, report)
     if dry_run:
         return outcome
+    if copy_to is not None:
+        write_atomic_bytes(copy_to, sbom_file.read_bytes())
+        outcome.written.append(copy_to)
     if roundtrip.save(target, document):
         outcome.written.append(target)
     if report.renamed:
@@ -74,9 +104,9 @@ def import_sbom(sbom_file: Path, root: Path, dry_run: bool = False) -> ImportOut
     return outcome
 
 
-def run(file: Path, project: Path | None, cwd: Path, dry_run: bool) -> ExitCode:
+def run(file: Path, project: Path | None, cwd: Path, dry_run: bool, copy: bool = False) -> ExitCode:
     root = one_project(project, cwd)
-    outcome = import_sbom(file, root, dry_run)
+    outcome = import_sbom(file, root, dry_run, copy)
     report = outcome.report
     spec = outcome.sbom.spec_version
     kind = spec if spec.startswith("SPDX") else f"CycloneDX {spec}"

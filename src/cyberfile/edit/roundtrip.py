@@ -61,6 +61,25 @@ def write_atomic(path: Path, text: str) -> None:
         raise WriteError(f"cannot write {path.as_posix()}: {exc.strerror or exc}") from None
 
 
+def write_atomic_bytes(path: Path, data: bytes) -> None:
+    """`write_atomic` for a file's bytes as they are (a copied SBOM)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            Path(tmp_name).chmod(0o644)
+            Path(tmp_name).replace(path)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise WriteError(f"cannot write {path.as_posix()}: {exc.strerror or exc}") from None
+
+
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
