@@ -35,7 +35,7 @@ def pump(tmp_path: Path) -> Path:
         HEADER + "# Kept by hand: the scan must not touch this comment or entry.\n"
         "vulnerabilities:\n"
         "  - id: CVE-2024-1086   # nf_tables\n"
-        "    components: [pkg:generic/linux@6.1.75]\n"
+        "    components: [pkg:generic/linux@6.1.114]\n"
         "    discovered: 2026-07-02\n"
         "    status: affected\n"
         "    exploitability: low\n"

@@ -26,10 +26,64 @@ pytestmark = pytest.mark.shared_data(
 )
 
 
+SCANNED = "EV-SCAN-20261125"
+"""The example records this scan (the same feeds, as of AS_OF) and its triage."""
+
+
+def _entries_kept(text: str, drop: Callable[[str], bool]) -> str:
+    """The YAML list text without the `  - id:` entries `drop` selects (each entry with the
+    comment lines just above it)."""
+    out: list[str] = []
+    entry: list[str] | None = None
+    pending: list[str] = []
+
+    def close() -> None:
+        if entry is not None and not drop("".join(entry)):
+            out.extend(entry)
+
+    for line in text.splitlines(keepends=True):
+        if line.startswith("  - id:"):
+            close()
+            entry, pending = [*pending, line], []
+        elif line.startswith("  #") or not line.strip():
+            pending.append(line)
+        elif entry is not None:
+            entry.extend(pending)
+            entry.append(line)
+            pending = []
+        else:
+            out.extend(pending)
+            out.append(line)
+            pending = []
+    close()
+    out.extend(pending)
+    return "".join(out)
+
+
 @pytest.fixture
 def pump(tmp_path: Path) -> Path:
+    """A copy of the example as it stood before its CVE scan of AS_OF: without the
+    vulnerabilities that scan recorded (source cve, discovered that day; since triaged by
+    the team), its evidence item and its report."""
     root = tmp_path / "pump"
     shutil.copytree(EXAMPLE, root)
+    vulnerabilities = root / "vulnerabilities.yaml"
+    text = vulnerabilities.read_text(encoding="utf-8")
+    kept = _entries_kept(
+        text,
+        lambda entry: "\n    source: cve\n" in entry and f"\n    discovered: {AS_OF}\n" in entry,
+    )
+    assert kept != text, "the example no longer records its CVE scan"
+    vulnerabilities.write_text(kept, encoding="utf-8")
+    evidence = root / "evidence.yaml"
+    text = evidence.read_text(encoding="utf-8")
+    kept = _entries_kept(text, lambda entry: entry.lstrip().startswith(f"- id: {SCANNED}\n"))
+    assert kept != text
+    evidence.write_text(kept, encoding="utf-8")
+    (root / "artifacts" / "scans" / f"{SCANNED}.json").unlink()
+    before = load_project(root).project
+    assert before is not None
+    assert not any(v.source == "cve" for v in before.vulnerabilities.vulnerabilities)
     return root
 
 
@@ -51,10 +105,11 @@ def test_embedded_components_are_matched_by_cpe(cli: Callable[..., Run], pump: P
     # curl 8.9.1: CVE-2024-8096 (curl CNA: 8.9.1 is in the affected range, fixed in 8.10.0)
     assert any(m.startswith("CVE-2024-8096 affects pkg:generic/curl@8.9.1") for m in new)
     # the kernel's Bluetooth L2CAP fix touches net/bluetooth/l2cap_core.c, which this
-    # kernel compiles: it stays a finding for triage
+    # kernel compiles, and the Linux CNA lists no 6.1 fix: it stays a finding for triage
     assert line_of(pump / "artifacts" / "linux-compiled-files.txt", "net/bluetooth/l2cap_core.c")
-    assert any(m.startswith("CVE-2024-27399 affects pkg:generic/linux@6.1.75") for m in new)
-    # already assessed in the example (not_affected, nf_tables is not built): not new
+    assert any(m.startswith("CVE-2024-36013 affects pkg:generic/linux@6.1.114") for m in new)
+    # the record's range (3.15 to before 6.8) still names 6.1.114, but the example has
+    # assessed it (not_affected, nf_tables is not built): not new
     assert not any(m.startswith("CVE-2024-1086 ") for m in new)
     # Zephyr's CNA writes its ranges with versionType git: for manual assessment
     undetermined = messages(document, "CF443")
@@ -62,13 +117,30 @@ def test_embedded_components_are_matched_by_cpe(cli: Callable[..., Run], pump: P
         m.startswith("CVE-2023-5563 names pkg:generic/zephyr@3.5.99-ncs1") for m in undetermined
     )
     facts = document["projects"][0]["scan"]
-    assert facts["settled_by_compiled_files"] > 1000  # kernel records outside this build
+    assert facts["settled_by_compiled_files"] > 250  # kernel records outside this build
     coverage = {c["component"]: c for c in facts["coverage"]}
-    assert coverage["pkg:generic/linux@6.1.75"]["feeds"] == ["CVE by CPE (linux:linux_kernel)"]
+    assert coverage["pkg:generic/linux@6.1.114"]["feeds"] == ["CVE by CPE (linux:linux_kernel)"]
     assert (
         "has no CPE"
         in coverage["pkg:generic/example-medical/pump-controller@2.4.0"]["not_matchable"]
     )
+
+
+def test_the_example_records_its_scan_and_has_triaged_every_finding(
+    cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    root = tmp_path / "example"
+    shutil.copytree(EXAMPLE, root)
+    code, document = scan_json(cli, root, "--osv", str(OSV), "--kev", str(KEV), "--dry-run")
+    facts = document["projects"][0]["scan"]
+    # the same feeds on the same day find nothing the example does not already record
+    assert code == 0 and facts["new"] == 0 and facts["settled_by_compiled_files"] == 0
+    project = load_project(EXAMPLE).project
+    assert project is not None
+    recorded = [v for v in project.vulnerabilities.vulnerabilities if v.source == "cve"]
+    assert recorded and SCANNED in {e.id for e in project.evidence.evidence}
+    # every finding is assessed (by the team, or settled by the compiled-files triage)
+    assert all(v.status != "under_investigation" and v.assessed for v in recorded)
 
 
 def test_kev_and_ssvc_put_a_finding_first(cli: Callable[..., Run], pump: Path) -> None:

@@ -155,13 +155,23 @@ def test_affected_without_ratings_is_not_assessed_in_documents(example: Project)
 # 2. The residual-risk conclusion --------------------------------------------------------
 
 
+def without_cpes(example: Project) -> Project:
+    """The example before its embedded components had CPE names (no CVE matching)."""
+    components = tuple(c.model_copy(update={"cpe": None}) for c in example.sbom.components)
+    return replace(example, sbom=example.sbom.model_copy(update={"components": components}))
+
+
 def without_open_source_advisories(example: Project) -> Project:
-    """The example as it was before its plan named the embedded projects it follows."""
+    """The example as it was before its plan named the embedded projects it follows, and
+    before its components had CPEs."""
     kept = tuple(
         m for m in example.postmarket.monitoring if not m.source.startswith("Open-source project")
     )
     assert len(kept) == len(example.postmarket.monitoring) - 1
-    return replace(example, postmarket=example.postmarket.model_copy(update={"monitoring": kept}))
+    return replace(
+        without_cpes(example),
+        postmarket=example.postmarket.model_copy(update={"monitoring": kept}),
+    )
 
 
 def test_conclusion_names_every_open_item_of_the_example(example: Project) -> None:
@@ -173,7 +183,7 @@ def test_conclusion_names_every_open_item_of_the_example(example: Project) -> No
     conclusion = section(report, "## Residual risk conclusion")
     assert "The residual risk of all" not in conclusion
     assert "Of 27 threats, 25 have an acceptable residual risk" in conclusion
-    assert "Of 14 known vulnerabilities, 13 have a controlled residual risk" in conclusion
+    assert "Of 425 known vulnerabilities, 424 have a controlled residual risk" in conclusion
     assert "1 not yet assessed" in conclusion
     assert "4 unresolved anomalies" in conclusion
     # The limits of the vulnerability search are stated where the conclusion is read.
@@ -211,7 +221,7 @@ def test_conclusion_states_acceptability_only_when_the_data_establishes_it(
     assert "The residual risk of all 27 threats is acceptable under the criteria above." in (
         conclusion
     )
-    assert "The residual risk of all 13 known vulnerabilities is controlled" in conclusion
+    assert "The residual risk of all 424 known vulnerabilities is controlled" in conclusion
     assert "**Conclusion:** the data establishes" in conclusion
     assert "- **" not in conclusion
 
@@ -357,7 +367,8 @@ def test_vulnerability_assessment_states_how_it_searched(example: Project) -> No
     assert (len(components), len(unmatchable)) == (64, 27)
     assert (
         f"Of the {len(components)} components of the SBOM, {len(components) - len(unmatchable)} "
-        f"can be matched against a vulnerability feed by package identity (OSV (PyPI): 37), "
+        f"can be matched against a vulnerability feed by package identity or CPE "
+        f"(OSV (PyPI): 37), "
         f"and {len(unmatchable)} cannot" in text
     )
     # Sources of the plan, and the last scan with what its record says it read.
@@ -381,7 +392,17 @@ def test_vulnerability_assessment_states_how_it_searched(example: Project) -> No
     assert "**Gap:** 15 component(s) cannot be matched against any feed" in text
 
 
+def test_components_with_a_cpe_are_covered_by_cve_records(example: Project) -> None:
+    text = render(example)["vulnerability-assessment"]
+    assert "Of the 64 components of the SBOM, 55 can be matched against a vulnerability feed" in (
+        text
+    )
+    assert "OSV (PyPI): 37" in text and "CVE records by CPE: 18" in text
+    assert "| matchable: CVE records by CPE |" in row(text, "pkg:generic/u-boot@2024.01")
+
+
 def test_coverage_counts_are_computed(example: Project) -> None:
+    example = without_cpes(example)
     fewer = replace(
         example,
         sbom=example.sbom.model_copy(update={"components": example.sbom.components[1:]}),

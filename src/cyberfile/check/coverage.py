@@ -20,6 +20,7 @@ from cyberfile.model.postmarket import MonitoringSource
 from cyberfile.model.project import Project
 from cyberfile.model.sbom import Component
 from cyberfile.model.vocabulary import EvidenceType, MonitoringKind
+from cyberfile.vulndb.cve import parse_cpe
 from cyberfile.vulndb.match import target_of
 
 OWN_SOFTWARE_KINDS = (
@@ -186,7 +187,12 @@ def vulnerability_search(project: Project, as_of: date) -> VulnerabilitySearch:
     for component in project.sbom.components:
         target = target_of(component)
         own = any(_same_party(component.supplier, maker) for maker in makers)
-        if isinstance(target, str):
+        cpe = parse_cpe(component.cpe) if component.cpe else None
+        if isinstance(target, str) and cpe is not None:
+            # `cyberfile scan --cve` matches it by its CPE against CVE records
+            feed = "CVE records by CPE"
+            components.append(ComponentCoverage(component, feed, None, own, ()))
+        elif isinstance(target, str):
             named = tuple(s for s in advisories if _names(s, component))
             monitored = named or (own_channels if own else ())
             components.append(ComponentCoverage(component, None, target, own, monitored))
