@@ -62,6 +62,24 @@ def finding_row(diagnostic: Diagnostic) -> list[str]:
     return [diagnostic.code, diagnostic.message, where]
 
 
+def not_affected_row(item: Any) -> list[Any]:
+    """A not_affected vulnerability (a `render.risk` item) as one row of a table."""
+    v = item.vulnerability
+    ids = v.id + (f" ({', '.join(v.aliases)})" if v.aliases else "")
+    justification = v.justification.value if v.justification else gap("no justification")
+    assessed = (
+        f"{v.assessed.by}, {v.assessed.on.isoformat()}"
+        if v.assessed
+        else gap("no assessor and date")
+    )
+    kev = (
+        ("yes" if v.known_exploited else "no")
+        if "known_exploited" in v.model_fields_set
+        else ("not recorded")
+    )
+    return [ids, list(v.components), justification, v.detail or gap("no detail"), kev, assessed]
+
+
 def make_environment(project_root: Path | None) -> Environment:
     loaders = []
     if project_root is not None and (project_root / "templates").is_dir():
@@ -79,5 +97,6 @@ def make_environment(project_root: Path | None) -> Environment:
     environment.globals.update(md_table=md_table, gap=gap, figure=figure, doc_link=doc_link)
     environment.filters["one_line"] = one_line
     environment.filters["finding_row"] = finding_row
+    environment.filters["not_affected_row"] = not_affected_row
     environment.tests["contains"] = lambda sequence, item: item in sequence
     return environment
