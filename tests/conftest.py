@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,3 +150,12 @@ def line_of(path: Path, snippet: str) -> int:
         if snippet in line:
             return number
     raise AssertionError(f"{snippet!r} not in {path}")
+
+
+def section(markdown: str, heading: str) -> str:
+    """From a heading to the next heading of the same or a higher level."""
+    level = heading.split(" ", 1)[0]
+    start = markdown.index(f"\n{heading}\n")
+    rest = markdown[start + len(heading) + 2 :]
+    stop = re.search(rf"^#{{1,{len(level)}}} ", rest, re.MULTILINE)
+    return rest[: stop.start()] if stop else rest

@@ -27,7 +27,7 @@ from cyberfile.model.vulnerabilities import Vulnerability
 from cyberfile.render.documents import DocumentMeta, render_documents
 from cyberfile.vulndb.match import target_of
 
-from .conftest import EXAMPLE, Run
+from .conftest import EXAMPLE, Run, section
 
 DOC_DATE = date(2026, 11, 25)
 """The example's document date (its newest recorded date)."""
@@ -75,15 +75,6 @@ def row(markdown: str, first_cell: str) -> str:
         if line.startswith(f"| {first_cell} |"):
             return line
     raise AssertionError(f"no row for {first_cell}")
-
-
-def section(markdown: str, heading: str) -> str:
-    """From a heading to the next heading of the same or a higher level."""
-    level = heading.split(" ", 1)[0]
-    start = markdown.index(f"\n{heading}\n")
-    rest = markdown[start + len(heading) + 2 :]
-    stop = re.search(rf"^#{{1,{len(level)}}} ", rest, re.MULTILINE)
-    return rest[: stop.start()] if stop else rest
 
 
 # 1. Unassessed is never controlled, anywhere -------------------------------------------

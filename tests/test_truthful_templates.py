@@ -19,7 +19,7 @@ import pytest
 
 from cyberfile.cli import main
 
-from .conftest import EXAMPLE, Run, edit
+from .conftest import EXAMPLE, Run, edit, section
 
 AS_OF = "2026-11-26"
 UPDATES = "## Updates and patches (524B(b)(1); guidance §VII.C)"
@@ -32,15 +32,6 @@ def build(cli: Callable[..., Run], root: Path, out: Path) -> dict[str, str]:
     assert run.code == 0, run.out + run.err
     folder = out / root.name / "documents"
     return {p.stem: p.read_text(encoding="utf-8") for p in folder.glob("*.md")}
-
-
-def section(markdown: str, heading: str) -> str:
-    """From a heading to the next heading of the same or a higher level."""
-    level = heading.split(" ", 1)[0]
-    start = markdown.index(f"\n{heading}\n")
-    rest = markdown[start + len(heading) + 2 :]
-    stop = re.search(rf"^#{{1,{len(level)}}} ", rest, re.MULTILINE)
-    return rest[: stop.start()] if stop else rest
 
 
 def updates_section(plan: str) -> str:

@@ -28,6 +28,21 @@ class DateError(UsageError):
     """A date given on the command line cannot be used; the message says why."""
 
 
+def day_of(value: object) -> date | None:
+    """The day of a date, a datetime, or text starting with YYYY-MM-DD (feeds write
+    `2024-05-30` or `2024-05-30T12:00:00Z`); None when there is none."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
 def parse_day(text: str) -> date:
     """An ISO date YYYY-MM-DD, or DateError."""
     try:

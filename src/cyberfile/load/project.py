@@ -8,10 +8,7 @@ traceability checks still run on the rest of the project.
 from __future__ import annotations
 
 import difflib
-import gc
 import typing
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.diagnostics.position import PathKey, Position
 from cyberfile.errors import InputError, UsageError
+from cyberfile.gcpause import cyclic_gc_paused
 from cyberfile.load.deprecations import apply_deprecations
 from cyberfile.load.errors import convert, relevant
 from cyberfile.load.yamlsource import Document, SourceMap, YamlProblem, read_document
@@ -54,18 +52,6 @@ class LoadResult:
     files: list[Path] = field(default_factory=list)
     complete: bool = True
     """False when a file could not be read: reference and gap checks would mislead."""
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Loading builds many small acyclic objects; the cyclic collector only slows it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def find_root(path: Path) -> Path | None:
@@ -431,7 +417,7 @@ def _misspelt_part(path: Path, part: str, result: LoadResult) -> None:
 
 def load_project(root: Path) -> LoadResult:
     """Load the project in folder `root` (which must hold a cyberfile.yaml)."""
-    with _no_cyclic_gc():
+    with cyclic_gc_paused():
         result = LoadResult(root=root, project=None)
         manifest = _load_manifest(root, result)
         _unknown_parts(root, result)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from cyberfile.dates import day_of
 from cyberfile.vulndb.osv import FeedError
 
 
@@ -19,13 +20,6 @@ class KevEntry:
     date_added: date | None
     due_date: date | None
     ransomware: str
-
-
-def _date(value: object) -> date | None:
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
 
 
 def load_kev(path: Path) -> dict[str, KevEntry]:
@@ -48,8 +42,8 @@ def load_kev(path: Path) -> dict[str, KevEntry]:
             vendor=str(item.get("vendorProject", "")),
             product=str(item.get("product", "")),
             name=str(item.get("vulnerabilityName", "")),
-            date_added=_date(item.get("dateAdded")),
-            due_date=_date(item.get("dueDate")),
+            date_added=day_of(item.get("dateAdded")),
+            due_date=day_of(item.get("dueDate")),
             ransomware=str(item.get("knownRansomwareCampaignUse", "")),
         )
     return catalog

@@ -6,12 +6,13 @@ import json
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from cyberfile.dates import day_of
 from cyberfile.errors import InputError
 from cyberfile.vulndb.versions import Event
 
@@ -69,19 +70,6 @@ class Advisory:
     """Where the record came from (file or zip member), for messages."""
 
 
-def _date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
 def _strings(value: Any) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
@@ -124,8 +112,8 @@ def parse_record(record: Any, origin: str) -> Advisory:
         aliases=_strings(record.get("aliases")),
         related=_strings(record.get("related")),
         summary=str(record.get("summary") or record.get("details") or "")[:500],
-        modified=_date(record.get("modified")),
-        published=_date(record.get("published")),
+        modified=day_of(record.get("modified")),
+        published=day_of(record.get("published")),
         withdrawn=record.get("withdrawn") is not None,
         cvss=tuple(v for _, v in sorted(vectors)),
         affected=tuple(affected),
