@@ -95,8 +95,10 @@ def write_pdfs(jobs: list[PdfJob], moment: datetime) -> None:
             for job in jobs:
                 write_pdf(job)
             return
+        # longest first, so that the long documents do not end up queued behind each other
+        ordered = sorted(jobs, key=lambda job: -len(job.markdown_text))
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for _ in pool.map(write_pdf, jobs):
+            for _ in pool.map(write_pdf, ordered, chunksize=1):
                 pass
 
 
