@@ -144,6 +144,7 @@ def test_xlsx_has_one_filtered_sheet_per_matrix_and_no_formulas(
     assert "'=HYPERLINK" in csv_text  # neutralised for spreadsheets
 
 
+@pytest.mark.slow
 def test_hostile_strings_stay_inert_text(cli: Callable[..., Run], tmp_path: Path) -> None:
     root = tmp_path / "pump"
     shutil.copytree(EXAMPLE, root)
@@ -164,6 +165,7 @@ def test_hostile_strings_stay_inert_text(cli: Callable[..., Run], tmp_path: Path
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html
 
 
+@pytest.mark.slow
 def test_project_templates_override_and_title_page_fields(
     cli: Callable[..., Run], tmp_path: Path
 ) -> None:
@@ -198,6 +200,7 @@ def test_missing_data_shows_as_gaps(cli: Callable[..., Run], project: Path, tmp_
     assert "**Gap:**" in sbom
 
 
+@pytest.mark.slow
 def test_failed_build_leaves_the_previous_output(cli: Callable[..., Run], tmp_path: Path) -> None:
     root = tmp_path / "pump"
     shutil.copytree(EXAMPLE, root)
@@ -219,6 +222,7 @@ def test_failed_build_leaves_the_previous_output(cli: Callable[..., Run], tmp_pa
     assert tree_digest(out) == before
 
 
+@pytest.mark.slow
 def test_missing_weasyprint_is_a_clear_message(
     cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -234,6 +238,7 @@ def test_missing_weasyprint_is_a_clear_message(
     assert cli("build", str(project), "-o", str(out), "--no-pdf").code == 0
 
 
+@pytest.mark.slow
 def test_default_output_folder_relative_to_where_it_runs(
     cli: Callable[..., Run], tmp_path: Path
 ) -> None:
@@ -266,6 +271,7 @@ def test_a_project_with_errors_is_not_built_unless_a_marked_draft(
     assert "| partial |" in threat_model_row and "CF121 dangling-reference" in threat_model_row
 
 
+@pytest.mark.slow
 def test_document_control_numbers_revision_and_approvals(
     cli: Callable[..., Run], tmp_path: Path
 ) -> None:
@@ -291,6 +297,7 @@ def test_document_control_numbers_revision_and_approvals(
             assert "Readiness score" not in text and " %**" not in text, document.name
 
 
+@pytest.mark.slow
 def test_readiness_counts_what_drift_reports(cli: Callable[..., Run], tmp_path: Path) -> None:
     """Readiness said 'present | complete' above its own drift errors (end of support)."""
     root = tmp_path / "pump"

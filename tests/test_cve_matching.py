@@ -602,6 +602,7 @@ def test_the_real_zip() -> None:
 
 
 @needs_subset
+@pytest.mark.slow
 def test_a_name_filter_reads_only_records_that_may_name_the_project() -> None:
     path = shared_data_path(SUBSET)
     only = NameFilter.for_cpes([CURL.format("8.9.1"), "cpe:2.3:a:nobody:nothing:1:*:*:*:*:*:*:*"])
@@ -680,6 +681,7 @@ def test_entries_that_cannot_say_anything_are_unknown_not_absent(entry: dict[str
 
 
 @needs_subset
+@pytest.mark.slow
 def test_the_index_looks_only_at_records_that_name_the_component() -> None:
     records = read_cve_feed(shared_data_path(SUBSET)).records
     index = CveIndex.build(records)
@@ -707,6 +709,7 @@ def test_the_index_looks_only_at_records_that_name_the_component() -> None:
 
 
 @needs_subset
+@pytest.mark.slow
 def test_index_match_agrees_with_match_record() -> None:
     records = read_cve_feed(shared_data_path(SUBSET)).records
     index = CveIndex.build(records)

@@ -357,6 +357,7 @@ def test_graphviz_that_cannot_be_started_gives_placeholders(
     assert "not drawn" in svg_text(drawn["dataflow-system"])
 
 
+@pytest.mark.slow
 def test_a_hanging_graphviz_is_stopped(
     example: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -486,6 +487,7 @@ def test_hostile_names_stay_escaped_in_graphviz_drawings(example: Project) -> No
     assert HOSTILE in text and '<img src=x onerror="alert(2)">' in text
 
 
+@pytest.mark.slow
 def test_build_goes_on_when_graphviz_crashes_and_says_so(
     cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

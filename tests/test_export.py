@@ -282,6 +282,7 @@ def test_vex_refuses_a_serial_that_is_not_a_uuid(example: Project) -> None:
 # ---------------------------------------------------------------------------- OpenVEX
 
 
+@pytest.mark.slow
 def test_openvex_is_valid_against_the_0_2_0_schema(documents: tuple[str, str, str]) -> None:
     validator = openvex_validator()
     errors = [error.message for error in validator.iter_errors(json.loads(documents[2]))]
@@ -329,6 +330,7 @@ def test_openvex_keys_are_sorted_and_the_file_ends_with_a_newline(
 # ------------------------------------------------------------------------ determinism
 
 
+@pytest.mark.slow
 def test_exports_are_identical_across_calls(example: Project) -> None:
     assert exports(example) == exports(example)
     assert exports(example) == exports(load(EXAMPLE))
@@ -419,6 +421,7 @@ def hostile(tmp_path: Path) -> Project:
     return load(root)
 
 
+@pytest.mark.slow
 def test_hostile_strings_round_trip_through_valid_json(hostile: Project) -> None:
     sbom_text, vex_text, openvex_text = exports(hostile)
     assert cyclonedx_problem(sbom_text) is None
@@ -445,6 +448,7 @@ def test_hostile_strings_round_trip_through_valid_json(hostile: Project) -> None
     assert subcomponents == [{"@id": "pkg:generic/openssl@3.0.13", "hashes": {"sha-256": "a" * 64}}]
 
 
+@pytest.mark.slow
 def test_cvss_4_unscorable_vectors_and_device_wide_findings(tmp_path: Path) -> None:
     root = tmp_path / "edge"
     shutil.copytree(EXAMPLE, root)

@@ -21,7 +21,10 @@ EXPECTED = json.loads(
     (REPO / "tests" / "data" / "example_expected_osv_matches.json").read_text(encoding="utf-8")
 )
 
-pytestmark = pytest.mark.shared_data("osv-pypa/vulns", "kev/known_exploited_vulnerabilities.json")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.shared_data("osv-pypa/vulns", "kev/known_exploited_vulnerabilities.json"),
+]
 
 HEADER = "# yaml-language-server: $schema=../../schemas/vulnerabilities.schema.json\n"
 

@@ -21,9 +21,12 @@ OSV = SHARED_DATA / "osv-pypa" / "vulns"
 KEV = SHARED_DATA / "kev" / "known_exploited_vulnerabilities.json"
 AS_OF = "2026-11-25"
 
-pytestmark = pytest.mark.shared_data(
-    "cve/vulnrichment-subset.zip", "osv-pypa/vulns", "kev/known_exploited_vulnerabilities.json"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.shared_data(
+        "cve/vulnrichment-subset.zip", "osv-pypa/vulns", "kev/known_exploited_vulnerabilities.json"
+    ),
+]
 
 
 SCANNED = "EV-SCAN-20261125"

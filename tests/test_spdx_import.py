@@ -579,6 +579,7 @@ def test_hostile_text_is_escaped(cli: Callable[..., Run], project: Path) -> None
     assert run.code == 2 and "\x1b" not in run.err and "\\x1b" in run.err
 
 
+@pytest.mark.slow
 def test_relationship_cycles_are_plain_edges(cli: Callable[..., Run], project: Path) -> None:
     """A DEPENDS_ON loop, a self loop and a 3,000-long chain import as written, and the
     project validates (nothing follows the edges recursively)."""
@@ -634,6 +635,7 @@ def test_relationship_cycles_are_plain_edges(cli: Callable[..., Run], project: P
     assert checked.code == 0 and "CF205" not in checked.out
 
 
+@pytest.mark.slow
 def test_50_mb_files_are_read(cli: Callable[..., Run], project: Path) -> None:
     """50 MB in one tag-value <text> block, and a JSON document padded to 50 MB, import in
     about a second each (spdx-tools alone needed seconds per megabyte of text)."""
@@ -659,6 +661,7 @@ def test_50_mb_files_are_read(cli: Callable[..., Run], project: Path) -> None:
     assert list(_components(project)) == ["spdx:SPDXRef-Package-a"]
 
 
+@pytest.mark.slow
 def test_files_above_the_limit_are_refused_unread(cli: Callable[..., Run], project: Path) -> None:
     huge = project / "artifacts" / "sbom" / "huge.spdx.json"
     huge.parent.mkdir(parents=True, exist_ok=True)

@@ -266,6 +266,7 @@ def test_port_missing_from_the_labeling_is_a_gap(pump: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_matrices_are_deterministic(cli: Callable[..., Run], tmp_path: Path) -> None:
     first = build(cli, EXAMPLE, tmp_path / "a")
     second = build(cli, EXAMPLE, tmp_path / "b")

@@ -170,6 +170,7 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(keys, values, min_size=1, max_size=5))
+@pytest.mark.slow
 def test_round_trip_of_written_yaml(data: dict[str, Any]) -> None:
     for flow in (False, True):
         writer = YAML(typ="safe", pure=True)  # a YAML 1.2 writer
