@@ -50,7 +50,7 @@ from cyberfile.vulndb.cve import (
 from cyberfile.vulndb.cve import Ssvc as CveSsvc
 from cyberfile.vulndb.feeds import Coverage, Feeds, coverage, load_feeds, unusable
 from cyberfile.vulndb.kev import KevEntry
-from cyberfile.vulndb.match import Finding, match_components
+from cyberfile.vulndb.match import Finding, id_rank, match_components
 
 
 @dataclass
@@ -160,22 +160,20 @@ def _notices_for(
     return notes
 
 
-def _group_key(ids: tuple[str, ...], owners: dict[str, int], groups: list[NewFinding]) -> int:
-    for identifier in ids:
-        if identifier in owners:
-            return owners[identifier]
-    return -1
+def _group_of(ids: tuple[str, ...], owners: dict[str, int]) -> int:
+    """The finding that already holds one of these ids, or -1."""
+    return next((owners[i] for i in ids if i in owners), -1)
 
 
 def _add_new(groups: list[NewFinding], owners: dict[str, int], finding: NewFinding) -> None:
     """One flaw, however many feeds and components found it (ids join them)."""
-    at = _group_key(finding.ids, owners, groups)
+    at = _group_of(finding.ids, owners)
     if at < 0:
         groups.append(finding)
         at = len(groups) - 1
     else:
         kept = groups[at]
-        ids = tuple(sorted(set(kept.ids) | set(finding.ids), key=_id_rank))
+        ids = tuple(sorted(set(kept.ids) | set(finding.ids), key=id_rank))
         kept.ids = ids
         kept.components = tuple(sorted(set(kept.components) | set(finding.components)))
         kept.fixed_versions = tuple(sorted(set(kept.fixed_versions) | set(finding.fixed_versions)))
@@ -184,13 +182,6 @@ def _add_new(groups: list[NewFinding], owners: dict[str, int], finding: NewFindi
         kept.ssvc = kept.ssvc or finding.ssvc
     for identifier in groups[at].ids:
         owners[identifier] = at
-
-
-def _id_rank(identifier: str) -> tuple[int, str]:
-    for rank, prefix in enumerate(("CVE-", "GHSA-", "PYSEC-")):
-        if identifier.startswith(prefix):
-            return rank, identifier
-    return 3, identifier
 
 
 def _version_of(component: Component, cpe: Cpe) -> str | None:
@@ -308,7 +299,7 @@ def scan_project(
             scan.notices.extend(
                 (vulnerability.id, note) for note in _notices_for(vulnerability, None, kev)
             )
-    scan.new = sorted(new, key=lambda f: _id_rank(f.ids[0]))
+    scan.new = sorted(new, key=lambda f: id_rank(f.ids[0]))
     return scan
 
 

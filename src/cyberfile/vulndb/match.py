@@ -149,7 +149,8 @@ class Finding:
         return None
 
 
-def _rank(identifier: str) -> tuple[int, str]:
+def id_rank(identifier: str) -> tuple[int, str]:
+    """Sort key of a flaw's ids: CVE first, then GHSA, PYSEC, the others."""
     for rank, prefix in enumerate(("CVE-", "GHSA-", "PYSEC-")):
         if identifier.startswith(prefix):
             return rank, identifier
@@ -217,7 +218,7 @@ def match_components(components: Sequence[Component], index: AdvisoryIndex) -> M
                 hits.setdefault(advisory.id, (advisory, []))[1].append(affected)
         for group in _group([advisory for advisory, _ in hits.values()]):
             ids = sorted(
-                {i for advisory in group for i in (advisory.id, *advisory.aliases)}, key=_rank
+                {i for advisory in group for i in (advisory.id, *advisory.aliases)}, key=id_rank
             )
             fixed = sorted(
                 {v for advisory in group for a in hits[advisory.id][1] for v in a.fixed_versions()}
@@ -230,5 +231,5 @@ def match_components(components: Sequence[Component], index: AdvisoryIndex) -> M
                     tuple(fixed),
                 )
             )
-    findings.sort(key=lambda f: (f.component, _rank(f.id)))
+    findings.sort(key=lambda f: (f.component, id_rank(f.id)))
     return MatchResult(findings, unmatchable, checked)
