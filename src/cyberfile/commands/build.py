@@ -20,7 +20,7 @@ from pathlib import Path
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from cyberfile import __version__, dates
-from cyberfile.check.readiness import readiness
+from cyberfile.check.readiness import ReadinessItem, readiness
 from cyberfile.check.stages import run_stages
 from cyberfile.dates import midnight_utc
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
@@ -61,10 +61,10 @@ class BuildResult:
     out: Path
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    draft: bool = False
-    """Built with --allow-errors from a project with validation errors."""
     """What the build had to work around (a diagram drawn by a fallback layout, or not
     drawn at all); the build still succeeded."""
+    draft: bool = False
+    """Built with --allow-errors from a project with validation errors."""
 
 
 Progress = Callable[[str], None]
@@ -159,11 +159,12 @@ def build_project(
     try:
         meta = DocumentMeta(day, source_commit(root), f"cyberfile {__version__}")
         drift = _drift_for(result, day)
+        items = readiness(project, [*validation, *drift])
         say("diagrams")
         diagrams = project_diagrams(project, problems=outcome.warnings)
         say("documents")
         try:
-            documents = render_documents(project, meta, drift, validation)
+            documents = render_documents(project, meta, drift, validation, items)
         except TemplateError as exc:
             where = (
                 f"{exc.filename}:{exc.lineno}: "
@@ -181,8 +182,7 @@ def build_project(
             (staging / file_name).write_text(text, encoding="utf-8")
         if site:
             say("site")
-            findings = [*validation, *drift]
-            _site(project, documents, diagrams, drift, findings, staging, stamp, day)
+            _site(project, documents, diagrams, drift, items, staging, stamp, day)
         if want_pdf:
             say("PDFs")
             _pdfs(project, documents, docs_dir, staging / "pdf", stamp)
@@ -209,7 +209,7 @@ def _site(
     documents: dict[str, str],
     diagrams: dict[str, str],
     drift: list[Diagnostic],
-    findings: list[Diagnostic],
+    items: list[ReadinessItem],
     staging: Path,
     stamp: datetime,
     day: date,
@@ -219,7 +219,7 @@ def _site(
     source = staging / ".site-source"
     _write_documents(source, documents, diagrams)
     (source / "index.md").write_text(
-        landing_page(project, readiness(project, findings), drift, day.isoformat()),
+        landing_page(project, items, drift, day.isoformat()),
         encoding="utf-8",
     )
     try:

@@ -53,47 +53,29 @@ def dumps(data: Any) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step (same folder temp file, fsync, rename);
-    WriteError, with the file left as it was, when that cannot be done."""
-    try:
-        _write_atomic(path, text)
-    except OSError as exc:
-        raise WriteError(f"cannot write {path.as_posix()}: {exc.strerror or exc}") from None
+    """Replace `path` with `text` (UTF-8) in one step; see write_atomic_bytes."""
+    write_atomic_bytes(path, text.encode("utf-8"))
 
 
 def write_atomic_bytes(path: Path, data: bytes) -> None:
-    """`write_atomic` for a file's bytes as they are (a copied SBOM)."""
+    """Replace `path` with `data` in one step (same folder temp file, fsync, rename), keeping
+    its permissions; WriteError, with the file left as it was, when that cannot be done."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
         handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
-            Path(tmp_name).chmod(0o644)
+            Path(tmp_name).chmod(mode)
             Path(tmp_name).replace(path)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
     except OSError as exc:
         raise WriteError(f"cannot write {path.as_posix()}: {exc.strerror or exc}") from None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        Path(tmp_name).chmod(mode)
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 def save(path: Path, data: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
@@ -17,13 +18,25 @@ from cyberfile.model.vocabulary import (
 HexDigest = Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-f]+$")]
 
 
-def _cpe23(text: str) -> str:
-    """A CPE 2.3 formatted string, checked by the `cpe` library (NISTIR 7695 grammar)."""
+CPE23_PREFIX = r"^cpe:2\.3:[aoh*-]:"
+
+
+def is_cpe23(text: str) -> bool:
+    """Whether `text` is a CPE 2.3 formatted string (NISTIR 7695 grammar, checked by the
+    `cpe` library): the one test for sbom.yaml and for every SBOM reader."""
+    if not re.match(CPE23_PREFIX, text):
+        return False
     from cpe.cpe2_3_fs import CPE2_3_FS
 
     try:
         CPE2_3_FS(text)
     except (ValueError, NotImplementedError):
+        return False
+    return True
+
+
+def _cpe23(text: str) -> str:
+    if not is_cpe23(text):
         raise ValueError(
             "not a CPE 2.3 formatted string: cpe:2.3:part:vendor:product:version followed by "
             "7 more fields (* for any), e.g. cpe:2.3:a:haxx:curl:8.4.0:*:*:*:*:*:*:*"
@@ -33,7 +46,7 @@ def _cpe23(text: str) -> str:
 
 Cpe23 = Annotated[
     StrictStr,
-    StringConstraints(pattern=r"^cpe:2\.3:[aoh*-]:"),
+    StringConstraints(pattern=CPE23_PREFIX),
     AfterValidator(_cpe23),
 ]
 

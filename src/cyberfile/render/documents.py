@@ -15,12 +15,10 @@ from cyberfile.check.sbom import end_of_support_counts
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import ControlCategory, LabelingTopic, Stride, ViewType
-from cyberfile.postmarket.clocks import clocks
 from cyberfile.postmarket.metrics import project_metrics
 from cyberfile.render.environment import gap, make_environment
 from cyberfile.render.escape import Trusted
 from cyberfile.render.risk import (
-    RISK_WORDS,
     acceptance_grid,
     plan_handles_known_exploited,
     plan_recorded,
@@ -133,12 +131,14 @@ def context(
     meta: DocumentMeta,
     drift: list[Diagnostic] | None = None,
     validation: list[Diagnostic] | None = None,
+    items: list[ReadinessItem] | None = None,
 ) -> dict[str, Any]:
     """What every template sees. `validation` is what `cyberfile validate` reports for the
     project, `drift` what `cyberfile drift` reports as of the document date: readiness
-    comes from them, and validation errors make every document a marked draft."""
-    findings = [*(validation or []), *(drift or [])]
-    items: list[ReadinessItem] = readiness(project, findings)
+    comes from them (`items`, when the caller has it already), and validation errors make
+    every document a marked draft."""
+    if items is None:
+        items = readiness(project, [*(validation or []), *(drift or [])])
     by_slug = {spec.slug: spec for spec in DOCUMENTS}
     settings = project.manifest.documents
     errors = [d for d in (validation or []) if d.severity is Severity.ERROR]
@@ -170,7 +170,6 @@ def context(
         "chains": chains(project),
         "coverage": requirement_coverage(project),
         "component_rows": component_vulnerabilities(project),
-        "clocks": clocks(project),
         "metrics": project_metrics(project),
         "drift": drift or [],
         "categories": CATEGORY_TITLES,
@@ -178,7 +177,6 @@ def context(
         "topic_titles": TOPIC_TITLES,
         "strides": list(Stride),
         "residual": residual_risk(project, meta.date),
-        "risk_words": RISK_WORDS,
         "acceptance_grid": acceptance_grid(project),
         "verification": verification(project),
         "vulnerability_search": search,
@@ -223,10 +221,11 @@ def render_documents(
     meta: DocumentMeta,
     drift: list[Diagnostic] | None = None,
     validation: list[Diagnostic] | None = None,
+    items: list[ReadinessItem] | None = None,
 ) -> dict[str, str]:
     """Slug -> Markdown for every document."""
     environment = make_environment(project.root)
-    values = context(project, meta, drift, validation)
+    values = context(project, meta, drift, validation, items)
     out = {}
     for spec in DOCUMENTS:
         template = environment.get_template(f"{spec.slug}.md.j2")

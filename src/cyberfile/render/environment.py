@@ -72,12 +72,22 @@ def not_affected_row(item: Any) -> list[Any]:
         if v.assessed
         else gap("no assessor and date")
     )
-    kev = (
-        ("yes" if v.known_exploited else "no")
-        if "known_exploited" in v.model_fields_set
-        else ("not recorded")
-    )
-    return [ids, list(v.components), justification, v.detail or gap("no detail"), kev, assessed]
+    return [
+        ids,
+        list(v.components),
+        justification,
+        v.detail or gap("no detail"),
+        kev_text(v),
+        assessed,
+    ]
+
+
+def kev_text(vulnerability: Any) -> str:
+    """Whether a vulnerability is known exploited, as recorded: "not recorded" when the
+    key was not written (unset is not "no")."""
+    if "known_exploited" not in vulnerability.model_fields_set:
+        return "not recorded"
+    return "yes" if vulnerability.known_exploited else "no"
 
 
 def make_environment(project_root: Path | None) -> Environment:
@@ -98,5 +108,6 @@ def make_environment(project_root: Path | None) -> Environment:
     environment.filters["one_line"] = one_line
     environment.filters["finding_row"] = finding_row
     environment.filters["not_affected_row"] = not_affected_row
+    environment.filters["kev_text"] = kev_text
     environment.tests["contains"] = lambda sequence, item: item in sequence
     return environment

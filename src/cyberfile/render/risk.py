@@ -28,7 +28,6 @@ from cyberfile.model.vocabulary import (
     RiskControl,
     Severity,
     TestResult,
-    VulnerabilityStatus,
 )
 from cyberfile.model.vulnerabilities import Vulnerability
 from cyberfile.postmarket.clocks import Deadline, VulnerabilityClock, clock_for
@@ -62,11 +61,6 @@ class ThreatRisk:
             return "not rated"
         return f"exploitability {rating.exploitability.value}, severity {rating.severity.value}"
 
-    @property
-    def missing_rationale(self) -> bool:
-        """Not acceptable under the criteria and no rationale recorded: a gap."""
-        return self.acceptable is False and not self.threat.residual_risk_rationale
-
 
 @dataclass(frozen=True)
 class OverdueDeadline:
@@ -96,17 +90,6 @@ class VulnerabilityRisk:
     @property
     def risk_words(self) -> str:
         return RISK_WORDS[self.clock.risk]
-
-    @property
-    def rating(self) -> str:
-        """Exploitability and severity as recorded; "(preliminary)" while under
-        investigation."""
-        text = self.rating_words
-        if self.vulnerability.status is VulnerabilityStatus.UNDER_INVESTIGATION and (
-            self.vulnerability.exploitability or self.vulnerability.severity
-        ):
-            text += " (preliminary)"
-        return text
 
     @property
     def rating_words(self) -> str:

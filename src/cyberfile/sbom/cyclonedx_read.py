@@ -6,11 +6,12 @@ import hashlib
 import json
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from cyberfile.errors import InputError
+from cyberfile.model.sbom import is_cpe23
 from cyberfile.model.vocabulary import HASH_HEX_LENGTH, HashAlgorithm
 
 MAX_SBOM_BYTES = 256 * 1024 * 1024
@@ -57,14 +58,15 @@ def _cpe(component: Any, ref: str, skipped: list[str]) -> str | None:
     text = _text(getattr(component, "cpe", None))
     if text is None:
         return None
-    from cpe.cpe2_3_fs import CPE2_3_FS
-
-    try:
-        CPE2_3_FS(text)
-    except (ValueError, NotImplementedError):
+    if not is_cpe23(text):
         skipped.append(f"{ref}: cpe {text!r} is not a CPE 2.3 formatted string; not kept")
         return None
     return text
+
+
+def with_edges(component: ImportedComponent, edges: dict[str, set[str]]) -> ImportedComponent:
+    """The component with its dependency edges, sorted."""
+    return replace(component, depends_on=tuple(sorted(edges.get(component.ref, ()))))
 
 
 @dataclass
@@ -281,10 +283,7 @@ def _read(path: Path) -> ImportedSbom:
             continue
         targets = {by_bom_ref.get(str(d.ref.value)) for d in dependency.dependencies}
         edges.setdefault(source, set()).update(t for t in targets if t and t != source)
-    components = [
-        ImportedComponent(**{**c.__dict__, "depends_on": tuple(sorted(edges.get(c.ref, ())))})
-        for c in components
-    ]
+    components = [with_edges(c, edges) for c in components]
     metadata = bom.metadata
     # An author known only by e-mail is still the author: keep what the file says.
     authors = tuple(text for a in metadata.authors if (text := _text(a.name) or _text(a.email)))

@@ -70,12 +70,14 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cyberfile.model.sbom import is_cpe23
 from cyberfile.model.vocabulary import HASH_HEX_LENGTH, HashAlgorithm
 from cyberfile.sbom.cyclonedx_read import (
     MAX_SBOM_BYTES,
     ImportedComponent,
     ImportedSbom,
     SbomReadError,
+    with_edges,
 )
 
 if TYPE_CHECKING:
@@ -351,19 +353,6 @@ def _valid_purl(text: str) -> bool:
     return True
 
 
-def _valid_cpe23(text: str) -> bool:
-    """The check sbom.yaml applies to `cpe` (model.sbom.Cpe23)."""
-    if not re.match(r"^cpe:2\.3:[aoh*-]:", text):
-        return False
-    from cpe.cpe2_3_fs import CPE2_3_FS
-
-    try:
-        CPE2_3_FS(text)
-    except (ValueError, NotImplementedError):
-        return False
-    return True
-
-
 def _actor_name(actor: Any) -> str | None:
     name = getattr(actor, "name", None)  # SpdxNoAssertion and None have none
     return name.strip() or None if isinstance(name, str) else None
@@ -420,7 +409,7 @@ def _identity(package: Package, skipped: list[str]) -> tuple[str | None, str | N
                     f"{where}: purl {locator[:200]!r} is not a valid package URL; not kept"
                 )
         elif kind == "cpe23Type":
-            if not _valid_cpe23(locator):
+            if not is_cpe23(locator):
                 skipped.append(
                     f"{where}: cpe {locator[:200]!r} is not a CPE 2.3 formatted string; not kept"
                 )
@@ -557,10 +546,7 @@ def _imported(path: Path, raw: bytes, document: Document, notes: list[str]) -> I
             for a in info.creators
             if a.actor_type == ActorType.TOOL and a.name.strip()
         ),
-        components=[
-            ImportedComponent(**{**c.__dict__, "depends_on": tuple(sorted(edges.get(c.ref, ())))})
-            for c in components
-        ],
+        components=[with_edges(c, edges) for c in components],
         skipped=skipped,
         roots=tuple(dict.fromkeys(roots)),
     )

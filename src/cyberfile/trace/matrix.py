@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from cyberfile.model.architecture import Asset, DataFlow, TrustBoundary
 from cyberfile.model.common import Performer
 from cyberfile.model.controls import Control
+from cyberfile.model.evidence import EvidenceItem
 from cyberfile.model.project import Project
 from cyberfile.model.testing import SecurityTest
 from cyberfile.model.threats import Threat
@@ -81,9 +82,8 @@ def _views_of(project: Project, element_ids: Iterable[str]) -> str:
 
 
 def _test_rows(
-    project: Project, head: dict[str, str], test: SecurityTest, verifies: str
+    evidence: dict[str, EvidenceItem], head: dict[str, str], test: SecurityTest, verifies: str
 ) -> list[ChainRow]:
-    evidence = {e.id: e for e in project.evidence.evidence}
     problems = []
     if test.result is not TestResult.PASS:
         problems.append(f"test result {test.result.value}")
@@ -132,7 +132,12 @@ def _empty(head: dict[str, str], **values: str) -> ChainRow:
     return ChainRow(**head, **fields)
 
 
-def _control_rows(project: Project, head: dict[str, str], control: Control) -> list[ChainRow]:
+def _control_rows(
+    project: Project,
+    evidence: dict[str, EvidenceItem],
+    head: dict[str, str],
+    control: Control,
+) -> list[ChainRow]:
     rows: list[ChainRow] = []
     covering = _naming(project, control.id)
     if not control.requirements:
@@ -147,15 +152,16 @@ def _control_rows(project: Project, head: dict[str, str], control: Control) -> l
             continue
         for test in tests:
             rows.extend(
-                _test_rows(project, {**head, "requirement": requirement.id}, test, "requirement")
+                _test_rows(evidence, {**head, "requirement": requirement.id}, test, "requirement")
             )
     for test in covering:
-        rows.extend(_test_rows(project, {**head, "requirement": ""}, test, COVERS_CONTROL))
+        rows.extend(_test_rows(evidence, {**head, "requirement": ""}, test, COVERS_CONTROL))
     return rows
 
 
 def chains(project: Project) -> list[ChainRow]:
     controls = {c.id: c for c in project.controls.controls}
+    evidence = {e.id: e for e in project.evidence.evidence}
     rows: list[ChainRow] = []
     for threat in project.threats.threats:
         head = {
@@ -172,7 +178,7 @@ def chains(project: Project) -> list[ChainRow]:
             continue
         for control in known:
             mid = {**head, "control": control.id, "category": control.category.value}
-            rows.extend(_control_rows(project, mid, control))
+            rows.extend(_control_rows(project, evidence, mid, control))
     return rows
 
 

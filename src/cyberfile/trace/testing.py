@@ -41,12 +41,10 @@ class FindingRow:
     """What is missing: a rationale when the finding is not fixed."""
 
 
-def finding_rows(project: Project, *, not_fixed_only: bool = False) -> list[FindingRow]:
+def finding_rows(project: Project) -> list[FindingRow]:
     rows = []
     for test in project.tests.tests:
         for f in test.findings:
-            if not_fixed_only and f.status is FindingStatus.FIXED:
-                continue
             rows.append(
                 FindingRow(
                     test.id,

@@ -55,7 +55,7 @@ import struct
 import sys
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -77,7 +77,7 @@ from cyberfile.vulndb.cve_versions import (
     resolve_compiled,
     unknown_reason,
 )
-from cyberfile.vulndb.osv import FeedError
+from cyberfile.vulndb.osv import FeedError, strings
 
 if TYPE_CHECKING:
     from cyberfile.model.manifest import Matching
@@ -269,9 +269,6 @@ class AliasTable:
         """The key and all its aliases."""
         return self._classes.get(key) or frozenset({key})
 
-    def groups(self) -> list[frozenset[Key]]:
-        return sorted(set(self._classes.values()), key=sorted)
-
     def vendors(self, vendor: str) -> frozenset[str]:
         """The normalised vendor and every vendor of an alias of one of its names."""
         wanted = normalise_name(vendor)
@@ -371,12 +368,6 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _strings(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(v for v in value if isinstance(v, str))
-
-
 def _intern(text: str) -> str:
     return sys.intern(text) if len(text) <= 64 else text
 
@@ -464,7 +455,7 @@ def _entry(raw: dict[str, Any], container: str) -> AffectedEntry:
     vendor, product = raw.get("vendor"), raw.get("product")
     vendor = vendor if isinstance(vendor, str) else ""
     product = product if isinstance(product, str) else ""
-    cpes = _strings(raw.get("cpes"))
+    cpes = strings(raw.get("cpes"))
     cpe_names = tuple(c for c in (parse_cpe(text) for text in cpes) if c is not None)
     default = raw.get("defaultStatus")
     default_status = _intern(default.lower()) if isinstance(default, str) else None
@@ -484,7 +475,7 @@ def _entry(raw: dict[str, Any], container: str) -> AffectedEntry:
         cpes=cpes,
         versions=versions,
         default_status=default_status,
-        program_files=_strings(raw.get("programFiles")),
+        program_files=strings(raw.get("programFiles")),
         unknown_reason=reason,
         key=key if key[0] and key[1] else None,
         cpe_names=cpe_names,
@@ -894,8 +885,8 @@ class CveMatch:
     verdict: Verdict
     entries: tuple[EntryMatch, ...]
     version_unknown: bool
-    """True when the verdict is not_affected only because no entry said `affected`: none
-    said `unaffected` either (the version fell to an `unknown` default)."""
+    """True when the record is undetermined although its entries are readable: no entry
+    said `affected` or `unaffected` for the version (it fell to an `unknown` default)."""
 
     @property
     def naming_cna_entries(self) -> tuple[AffectedEntry, ...]:
@@ -1109,9 +1100,6 @@ class CveIndex:
         """Whether any record is filed under this vendor:product or one of its aliases."""
         key = (normalise_name(vendor), normalise_name(product))
         return any(k in self._by_key for k in self.aliases.names(key))
-
-    def keys(self) -> Mapping[Key, Sequence[int]]:
-        return self._by_key
 
 
 # --------------------------------------------------------------------------- compiled files

@@ -45,7 +45,6 @@ from functools import lru_cache
 from typing import Final, Literal
 
 Status = Literal["affected", "unaffected", "unknown"]
-STATUSES: Final = frozenset({"affected", "unaffected", "unknown"})
 
 Run = tuple[int, int, str]
 """One run of a natural key: (0, number of significant digits, the digits without leading

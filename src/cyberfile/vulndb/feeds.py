@@ -14,6 +14,7 @@ from cyberfile.vulndb.cve import (
     CveIndex,
     CveReadStats,
     NameFilter,
+    count_cve_records,
     parse_cpe,
     read_cve_feed,
 )
@@ -33,6 +34,8 @@ class Feeds:
     cve_stats: CveReadStats | None = None
     kev: dict[str, KevEntry] | None = None
     kev_path: Path | None = None
+    osv_ecosystems: frozenset[str] = frozenset()
+    """Ecosystems the OSV feed holds records for (computed once, asked per component)."""
 
     @property
     def kev_entries(self) -> dict[str, KevEntry]:
@@ -57,17 +60,12 @@ class Feeds:
             stats = self.cve_stats
             parts.append(
                 f"CVE JSON 5 ({stats.files} records read, {len(self.cve)} naming a vendor of "
-                f"the project, {sum(stats.not_published.values())} not published) "
+                f"the project, {stats.skipped} not published) "
                 f"from {self.cve_path.name}"
             )
         if self.kev is not None and self.kev_path is not None:
             parts.append(f"CISA KEV ({len(self.kev)} entries) from {self.kev_path.name}")
         return "; ".join(parts)
-
-    def osv_ecosystems(self) -> frozenset[str]:
-        if self.osv is None:
-            return frozenset()
-        return frozenset(ecosystem for ecosystem, _ in self.osv.by_package)
 
 
 def load_feeds(
@@ -84,9 +82,8 @@ def load_feeds(
     if osv is not None:
         advance = progress("Reading OSV records", count_records(osv)) if progress else None
         feeds.osv = AdvisoryIndex.build(iter_records(osv, advance))
+        feeds.osv_ecosystems = frozenset(ecosystem for ecosystem, _ in feeds.osv.by_package)
     if cve is not None:
-        from cyberfile.vulndb.cve import count_cve_records
-
         advance = progress("Reading CVE records", count_cve_records(cve)) if progress else None
         feed = read_cve_feed(cve, advance, only=NameFilter.for_cpes(cpes, aliases))
         feeds.cve = CveIndex.build(feed.records, aliases)
@@ -116,7 +113,7 @@ def coverage(component: Component, feeds: Feeds) -> Coverage:
         target = target_of(component)
         if not isinstance(target, Target):
             reasons.append(f"OSV: {target}")
-        elif target.ecosystem in feeds.osv_ecosystems():
+        elif target.ecosystem in feeds.osv_ecosystems:
             found.append(f"OSV ({target.ecosystem})")
         else:
             reasons.append(f"OSV: the feed holds no {target.ecosystem} records")
@@ -135,7 +132,7 @@ def unusable(components: Sequence[Component], feeds: Feeds) -> str | None:
     report clean without having looked: it is refused."""
     if feeds.matching_records == 0:
         return "the feeds hold no vulnerability record (an empty or wrong folder or zip?)"
-    ecosystems = feeds.osv_ecosystems()
+    ecosystems = feeds.osv_ecosystems
     for component in components:
         target = target_of(component)
         if isinstance(target, Target) and target.ecosystem in ecosystems:

@@ -70,7 +70,8 @@ class Advisory:
     """Where the record came from (file or zip member), for messages."""
 
 
-def _strings(value: Any) -> tuple[str, ...]:
+def strings(value: Any) -> tuple[str, ...]:
+    """The strings of a JSON list (anything else: none)."""
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
@@ -109,8 +110,8 @@ def parse_record(record: Any, origin: str) -> Advisory:
                 vectors.append((0 if kind == "CVSS_V4" else 1, severity["score"]))
     return Advisory(
         id=record["id"],
-        aliases=_strings(record.get("aliases")),
-        related=_strings(record.get("related")),
+        aliases=strings(record.get("aliases")),
+        related=strings(record.get("related")),
         summary=str(record.get("summary") or record.get("details") or "")[:500],
         modified=day_of(record.get("modified")),
         published=day_of(record.get("published")),
