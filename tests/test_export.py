@@ -375,7 +375,7 @@ def test_serials_change_with_the_content(
     assert json.loads(later_vex)["serialNumber"] != vex["serialNumber"]
     # the example's SBOM carries its imported timestamp: the export date changes nothing
     assert json.loads(cyclonedx_sbom(example, timestamp=later))["serialNumber"] == serial
-    undated = dataclasses.replace(example, sbom=example.sbom.model_copy(update={"source": None}))
+    undated = dataclasses.replace(example, sbom=example.sbom.model_copy(update={"sources": ()}))
     assert (
         json.loads(cyclonedx_sbom(undated, timestamp=later))["serialNumber"]
         != json.loads(cyclonedx_sbom(undated, timestamp=TIMESTAMP))["serialNumber"]

@@ -173,7 +173,7 @@ def format_markdown() -> str:
         MANIFEST_NAME, "The device, its 524B(c) answers and the project policy.", Manifest
     )
     for spec in PARTS:
-        lines += _file_section(f"{spec.name}.yaml", spec.summary, spec.model)
+        lines += _file_section(f"{spec.name}.yaml", spec.summary, spec.schema_model)
     lines += _deprecated_section()
     return "\n".join(lines).rstrip("\n") + "\n"
 

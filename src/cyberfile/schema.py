@@ -48,7 +48,7 @@ def schema_files() -> dict[str, str]:
     }
     for spec in PARTS:
         files[f"{spec.name}.schema.json"] = _document(
-            spec.model, f"{spec.name}.yaml", f"cyberfile {spec.name}: {spec.summary}"
+            spec.schema_model, f"{spec.name}.yaml", f"cyberfile {spec.name}: {spec.summary}"
         )
     return files
 

@@ -155,19 +155,25 @@ def test_drift(
 def sbom_drift(
     project: Project, sources: dict[str, SourceMap], as_of: date
 ) -> Iterator[Diagnostic]:
-    source = project.sbom.source
-    if source is not None:
-        where = position(sources, "sbom", ("source", "sha256"))
+    several = len(project.sbom.sources) > 1
+    for j, source in enumerate(project.sbom.sources):
+        which = f"SBOM '{source.name}' was" if several else "SBOM was"
         target = project.root / source.file
         if not target.is_file():
             yield rules.SBOM_SOURCE_CHANGED(
-                position(sources, "sbom", ("source", "file")),
-                f"the SBOM was imported from {source.file}, which no longer exists",
-                "import the current SBOM: cyberfile sbom import FILE",
+                position(sources, "sbom", ("sources", j, "file")),
+                f"the {which} imported from {source.file}, which no longer exists",
+                "import the current SBOM: cyberfile sbom import FILE"
+                + (f" --name {source.name}" if several else ""),
             )
         elif _file_digest(target) != source.sha256:
             yield rules.SBOM_SOURCE_CHANGED(
-                where, f"{source.file} has changed since it was imported into sbom.yaml"
+                position(sources, "sbom", ("sources", j, "sha256")),
+                f"{source.file} has changed since it was imported"
+                + (f" as SBOM '{source.name}'" if several else ""),
+                "import it again: cyberfile sbom import "
+                + source.file
+                + (f" --name {source.name}" if several else ""),
             )
     warn_before = project.manifest.policy.warn_before
     for i, component in enumerate(project.sbom.components):

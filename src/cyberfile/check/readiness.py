@@ -115,11 +115,18 @@ def _sbom(p: Project) -> _Finding:
         lacking = [c.ref for c in components if not getattr(c, attribute)]
         if lacking:
             f.reasons.append(f"{len(lacking)} component(s) without {label}: {_few(lacking, 3)}")
-    source = p.sbom.source
-    if components and (source is None or not source.authors):
-        f.reasons.append("author of the SBOM data not recorded (sbom.yaml source.authors)")
-    if components and (source is None or not source.timestamp):
-        f.reasons.append("timestamp of the SBOM not recorded (sbom.yaml source.timestamp)")
+    sources = p.sbom.sources
+    for attribute, label in (
+        ("authors", "author of the SBOM data"),
+        ("timestamp", "timestamp of the SBOM"),
+    ):
+        if not components:
+            break
+        lacking = [s.name or s.file for s in sources if not getattr(s, attribute)]
+        if not sources:
+            f.reasons.append(f"{label} not recorded (sbom source.{attribute})")
+        elif lacking:
+            f.reasons.append(f"{label} not recorded (source.{attribute}) for: {_few(lacking, 3)}")
     return f
 
 
@@ -552,6 +559,7 @@ RULE_ELEMENT = {
     "CF402": "sbom",
     "CF403": "vulnerability-assessment",
     "CF404": "software-support",
+    "CF405": "software-support",
     "CF410": "sbom",
     "CF411": "software-support",
     "CF412": "software-support",

@@ -56,7 +56,8 @@ def build_index(
         where = f" at {first_pos.file}:{first_pos.line}" if first_pos else ""
         diagnostics.append(
             rules.DUPLICATE_ID(
-                position(sources, item.part, (*item.path, what)),
+                position(sources, item.part, (*item.path, what))
+                or position(sources, item.part, item.path),
                 f"{what} {item.ident!r} is already used by a {first.kind}{where}",
             )
         )

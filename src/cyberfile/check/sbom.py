@@ -92,6 +92,13 @@ def check_sbom(project: Project, sources: dict[str, SourceMap]) -> Iterator[Diag
                 position(sources, "sbom", base),
                 f"{component.ref}: no end-of-support date and no justification",
             )
+    spoke = set(project.support_rule_of.values())
+    for i, rule in enumerate(project.sbom.support_rules):
+        if rule.id not in spoke:
+            yield rules.SUPPORT_RULE_UNUSED(
+                position(sources, "sbom", ("support_rules", i, "match")),
+                f"{rule.id}: matches no component that lacks its facts",
+            )
     for i, vulnerability in enumerate(project.vulnerabilities.vulnerabilities):
         if vulnerability.cvss is not None:
             from cyberfile.vulndb.cvss import CvssProblem, score

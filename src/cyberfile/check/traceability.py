@@ -127,6 +127,11 @@ def _unused_components(
             depends.setdefault(ref, []).append(text)
     used: set[str] = set()
     pending = [ref for asset in project.architecture.assets for ref in asset.components]
+    assets = {asset.id for asset in project.architecture.assets}
+    for source in project.sbom.sources:
+        if source.asset in assets and source.name is not None:
+            # a whole SBOM imported for an asset: every component of it is used by it
+            pending.extend(project.sbom_members.get(source.name, ()))
     pending.extend(text for _, text in _written(invalid, "architecture", "assets", "components"))
     while pending:
         ref = pending.pop()

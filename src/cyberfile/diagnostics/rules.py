@@ -407,7 +407,8 @@ SUPPORT_UNKNOWN_UNJUSTIFIED = _rule(
     "support-unknown-unjustified",
     W,
     "A component's level of support is `unknown` and no `justification` says why.",
-    "find the support facts (level and end of support), or write a justification",
+    "find the support facts (level and end of support), or write a justification; for "
+    "many components at once, a support rule (`support_rules` in the sbom part)",
     "- ref: pkg:pypi/six@1.16.0\n  support: unknown",
     stage=Stage.SBOM,
 )
@@ -451,6 +452,16 @@ END_OF_SUPPORT_UNSTATED = _rule(
     "write end_of_support (the date the supplier publishes), or a justification: why no "
     "date is published and how the component's support is monitored",
     "- ref: pkg:pypi/six@1.16.0\n  support: limited   # no end_of_support, no justification",
+    stage=Stage.SBOM,
+)
+SUPPORT_RULE_UNUSED = _rule(
+    "CF405",
+    "support-rule-unused",
+    W,
+    "A support rule (`support_rules`) matches no component, or only components that state "
+    "all its facts themselves: it says nothing. Usually its match has a typo.",
+    "correct the match (purl_type, namespace, pattern, sbom) or remove the rule",
+    "support_rules:\n  - id: SUP-NPM\n    match: {purl_type: nmp}",
     stage=Stage.SBOM,
 )
 

@@ -8,6 +8,7 @@ traceability checks still run on the rest of the project.
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from cyberfile.load.errors import convert, relevant
 from cyberfile.load.yamlsource import Document, SourceMap, YamlProblem, read_document
 from cyberfile.model.manifest import SCHEMA_VERSION, Device, Manifest, Policy
 from cyberfile.model.project import MANIFEST_NAME, PARTS, PartSpec, Project
+from cyberfile.model.sbom import Sbom, apply_support_rules, sboms_of
 
 MANIFEST_PART = "cyberfile"
 
@@ -50,6 +52,9 @@ class LoadResult:
     (the item's own error says what is wrong). A misspelt part file (CF105) is recorded
     here whole, under the part it was meant to be."""
     files: list[Path] = field(default_factory=list)
+    sbom_members: dict[str, list[str]] = field(default_factory=dict)
+    """By SBOM source name, the refs of the components written in its file (and those it
+    shares with another file)."""
     complete: bool = True
     """False when a file could not be read: reference and gap checks would mislead."""
 
@@ -314,9 +319,54 @@ def _read_part(
             result.diagnostics.append(_problem(problem, result))
     if not docs:
         return None
+    docs = [_per_file(spec, doc, result) for doc in docs]
     if len(docs) == 1 and single.is_file():
         return docs[0].data, docs[0].source
     return _merge_folder(spec, docs, result.diagnostics)
+
+
+def _source_name(path: Path) -> str:
+    """The name of an SBOM source that does not give one: its file's name, as a name."""
+    return re.sub(r"[^a-z0-9._-]+", "-", path.stem.lower()).strip("-._") or "sbom"
+
+
+def _per_file(spec: PartSpec, doc: Document, result: LoadResult) -> Document:
+    """Keys every file of a part may hold once (the sbom `source`) become entries of the
+    part's list (`sources`), so that a folder of files concatenates them."""
+    for key, plural in spec.per_file:
+        if plural in doc.data:
+            result.diagnostics.append(
+                rules.UNKNOWN_KEY(
+                    doc.source.keys.get((plural,)),
+                    f"unknown key '{plural}': each file of the {spec.name} part holds one "
+                    f"'{key}'; several go in several files of the folder {spec.name}/",
+                )
+            )
+            del doc.data[plural]
+        if key not in doc.data:
+            continue
+        value = doc.data.pop(key)
+        if isinstance(value, dict) and "name" not in value:
+            value = {"name": _source_name(doc.path), **value}
+        doc.data[plural] = [value]
+        doc = replace(
+            doc,
+            source=doc.source.moved(
+                lambda path, key=key, plural=plural: (
+                    (plural, 0, *path[1:]) if path and path[0] == key else path
+                )
+            ),
+        )
+        if spec.name == "sbom" and isinstance(value, dict):
+            refs = [
+                c["ref"]
+                for c in doc.data.get("components") or ()
+                if isinstance(c, dict) and isinstance(c.get("ref"), str)
+            ]
+            shared = value.get("shared")
+            refs.extend(r for r in shared or () if isinstance(r, str))
+            result.sbom_members.setdefault(str(value.get("name")), []).extend(refs)
+    return doc
 
 
 def _load_manifest(root: Path, result: LoadResult) -> Manifest | None:
@@ -436,7 +486,20 @@ def load_project(root: Path) -> LoadResult:
             result.sources[spec.name] = source
             parts[spec.name] = model
         if manifest is not None:
-            result.project = Project(root=root, manifest=manifest, **parts)  # type: ignore[arg-type]
+            members = {name: tuple(refs) for name, refs in result.sbom_members.items()}
+            sbom = parts["sbom"]
+            assert isinstance(sbom, Sbom)
+            components, rule_of = apply_support_rules(
+                sbom.components, sbom.support_rules, sboms_of(members)
+            )
+            parts["sbom"] = sbom.model_copy(update={"components": components})
+            result.project = Project(
+                root=root,
+                manifest=manifest,
+                sbom_members=members,
+                support_rule_of=rule_of,
+                **parts,  # type: ignore[arg-type]
+            )
         return result
 
 

@@ -25,6 +25,8 @@ class Kind(StrEnum):
     EVIDENCE = "evidence item"
     ANOMALY = "anomaly"
     COMPONENT = "component"
+    SBOM = "SBOM"
+    SUPPORT_RULE = "support rule"
     VULNERABILITY = "vulnerability"
 
 
@@ -150,6 +152,15 @@ KINDS: tuple[ItemKind, ...] = (
         ident="ref",
         references=(_refs("depends_on", Kind.COMPONENT),),
     ),
+    ItemKind(
+        Kind.SBOM,
+        "SBOMs",
+        "sbom",
+        "sources",
+        ident="name",
+        references=(_refs("asset", Kind.ASSET), _refs("shared", Kind.COMPONENT)),
+    ),
+    ItemKind(Kind.SUPPORT_RULE, "support rules", "sbom", "support_rules"),
     ItemKind(
         Kind.VULNERABILITY,
         "vulnerabilities",

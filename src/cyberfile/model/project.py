@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from cyberfile.model.evidence import Evidence
 from cyberfile.model.labeling import Labeling
 from cyberfile.model.manifest import Manifest
 from cyberfile.model.postmarket import Postmarket
-from cyberfile.model.sbom import Sbom
+from cyberfile.model.sbom import Sbom, SbomFile
 from cyberfile.model.testing import Tests
 from cyberfile.model.threats import Threat, ThreatModel
 from cyberfile.model.vocabulary import RiskControl
@@ -31,6 +32,14 @@ class PartSpec:
     name: str
     model: type[Model]
     summary: str
+    file_model: type[Model] | None = None
+    """What one file of the part holds, when it differs from the loaded part (schema)."""
+    per_file: tuple[tuple[str, str], ...] = ()
+    """(key, list): a key each file may hold once, loaded as an entry of the list."""
+
+    @property
+    def schema_model(self) -> type[Model]:
+        return self.file_model or self.model
 
 
 PARTS: tuple[PartSpec, ...] = (
@@ -39,7 +48,13 @@ PARTS: tuple[PartSpec, ...] = (
     PartSpec("controls", Controls, "Security controls and their requirements."),
     PartSpec("tests", Tests, "Cybersecurity tests and what they verify."),
     PartSpec("evidence", Evidence, "Dated evidence records and their files."),
-    PartSpec("sbom", Sbom, "Software bill of materials with support facts."),
+    PartSpec(
+        "sbom",
+        Sbom,
+        "Software bill of materials with support facts.",
+        file_model=SbomFile,
+        per_file=(("source", "sources"),),
+    ),
     PartSpec("vulnerabilities", Vulnerabilities, "Known vulnerabilities and their assessment."),
     PartSpec("anomalies", Anomalies, "Unresolved anomalies and their security impact."),
     PartSpec("labeling", Labeling, "Cybersecurity labeling by topic."),
@@ -63,10 +78,37 @@ class Project:
     anomalies: Anomalies
     labeling: Labeling
     postmarket: Postmarket
+    sbom_members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """By SBOM source name, the refs of its components (see `Sbom.sources`)."""
+    support_rule_of: Mapping[str, str] = field(default_factory=dict)
+    """By component ref, the support rule whose facts it carries."""
 
     @property
     def name(self) -> str:
         return self.root.name
+
+    def sbom_roots(self, name: str) -> tuple[str, ...]:
+        """The components of SBOM `name` that no other of its components depends on."""
+        members = self.sbom_members.get(name, ())
+        inside = set(members)
+        needed = {
+            ref
+            for c in self.sbom.components
+            if c.ref in inside
+            for ref in c.depends_on
+            if ref != c.ref
+        }
+        return tuple(ref for ref in dict.fromkeys(members) if ref not in needed)
+
+    def asset_components(self) -> dict[str, tuple[str, ...]]:
+        """By asset id, the components it is built from: its own `components`, and the
+        top-level components of every SBOM imported for it (`source.asset`)."""
+        out = {asset.id: tuple(asset.components) for asset in self.architecture.assets}
+        for source in self.sbom.sources:
+            if source.asset in out and source.name is not None:
+                extra = [r for r in self.sbom_roots(source.name) if r not in out[source.asset]]
+                out[source.asset] = (*out[source.asset], *extra)
+        return out
 
     @property
     def is_cyber_device(self) -> bool:

@@ -15,3 +15,14 @@ def package_of(ref: str | None) -> str | None:
     except ValueError:
         return None
     return PackageURL(type=purl.type, namespace=purl.namespace, name=purl.name).to_string()
+
+
+def purl_parts(ref: str | None) -> tuple[str | None, str | None]:
+    """(type, namespace) of a purl; (None, None) when `ref` is not one."""
+    if not ref or not ref.startswith("pkg:"):
+        return None, None
+    try:
+        purl = PackageURL.from_string(ref)
+    except ValueError:
+        return None, None
+    return purl.type, purl.namespace

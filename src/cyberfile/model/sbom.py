@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from fnmatch import fnmatchcase
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from cyberfile.model.base import Date, Model, NonEmptyStr, Sha256, StrictStr, Text
+from cyberfile.model.base import Date, ItemId, Model, NonEmptyStr, Sha256, StrictStr, Text
+from cyberfile.model.purl import purl_parts
 from cyberfile.model.vocabulary import (
     HASH_HEX_LENGTH,
     ComponentType,
@@ -51,10 +54,39 @@ Cpe23 = Annotated[
 ]
 
 
+SOURCE_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+
+SourceName = Annotated[
+    StrictStr,
+    StringConstraints(pattern=SOURCE_NAME_PATTERN, max_length=64),
+    Field(
+        description="Name of the SBOM within the project (lowercase letters, digits, . _ -), "
+        "e.g. firmware, app, cloud; `sbom import --name`. Default: the file name "
+        "without .yaml."
+    ),
+]
+
+
 class SbomSource(Model):
-    file: NonEmptyStr = Field(description="The CycloneDX file `cyberfile sbom import` read.")
+    name: SourceName | None = None
+    asset: ItemId | None = Field(
+        default=None,
+        description="The asset this SBOM describes (`sbom import --asset`): every component "
+        "of the SBOM counts as used by it.",
+    )
+    shared: tuple[NonEmptyStr, ...] = Field(
+        default=(),
+        description="Refs of components this SBOM contains that are written in another "
+        "SBOM's file (a component is written once per project); kept by `sbom import`.",
+    )
+    file: NonEmptyStr = Field(
+        description="The SBOM file (CycloneDX or SPDX) `cyberfile sbom import` read, "
+        "relative to the project folder."
+    )
     sha256: Sha256
-    spec_version: Text | None = Field(default=None, description="CycloneDX version of the file.")
+    spec_version: Text | None = Field(
+        default=None, description="Format and version of the file (1.6, SPDX-2.3)."
+    )
     serial_number: Text | None = Field(default=None, description="serialNumber of the file.")
     timestamp: Text | None = Field(
         default=None, description="metadata.timestamp of the file (NTIA: timestamp)."
@@ -120,8 +152,146 @@ class Component(Model):
         return self
 
 
-class Sbom(Model):
+class SupportMatch(Model):
+    """Which components a support rule speaks for: every criterion given must hold."""
+
+    purl_type: NonEmptyStr | None = Field(
+        default=None, description="Package URL type, e.g. npm, pypi, maven."
+    )
+    namespace: NonEmptyStr | None = Field(
+        default=None, description="Package URL namespace, e.g. @angular or org.apache.commons."
+    )
+    pattern: NonEmptyStr | None = Field(
+        default=None,
+        description="Shell-style pattern over the component's purl (its ref without one), "
+        "e.g. pkg:npm/@angular/*.",
+    )
+    sbom: SourceName | None = Field(
+        default=None, description="Name of the SBOM (source) the component comes from."
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> SupportMatch:
+        if not (self.purl_type or self.namespace or self.pattern or self.sbom):
+            raise ValueError("a match needs at least one of purl_type, namespace, pattern, sbom")
+        return self
+
+    def holds(self, component: Component, sboms: tuple[str, ...]) -> bool:
+        if self.sbom is not None and self.sbom not in sboms:
+            return False
+        identity = component.purl or component.ref
+        if self.pattern is not None and not fnmatchcase(identity, self.pattern):
+            return False
+        if self.purl_type is None and self.namespace is None:
+            return True
+        kind, namespace = purl_parts(identity)
+        if self.purl_type is not None and kind != self.purl_type:
+            return False
+        return self.namespace is None or namespace == self.namespace
+
+
+SUPPORT_FACTS = (
+    "support",
+    "end_of_support",
+    "support_evidence",
+    "replacement_plan",
+    "justification",
+)
+"""The component fields a support rule states for the components it matches."""
+
+
+class SupportRule(Model):
+    """Support facts stated once for a set of components (say, every npm package of the
+    app). A component's own facts win, field by field; the first matching rule applies."""
+
+    id: ItemId
+    match: SupportMatch
+    support: SupportLevel = SupportLevel.UNKNOWN
+    end_of_support: Date | None = None
+    support_evidence: Text | None = Field(
+        default=None, description="Where the support facts came from (URL or document)."
+    )
+    replacement_plan: Text | None = None
+    justification: Text | None = Field(
+        default=None, description="Required when support is unknown."
+    )
+
+    @model_validator(mode="after")
+    def _grounded(self) -> SupportRule:
+        if not self.support_evidence and not self.justification:
+            raise ValueError(
+                "a support rule states where its facts come from: support_evidence, "
+                "or a justification"
+            )
+        return self
+
+
+# What one file of the sbom part holds (`sbom.yaml`, or each `sbom/NAME.yaml`): the
+# JSON Schema editors check each file against.
+class SbomFile(Model):
     source: SbomSource | None = Field(
-        default=None, description="Written by `cyberfile sbom import`; drift compares it."
+        default=None,
+        description="The SBOM the components of this file were imported from; written by "
+        "`cyberfile sbom import`, drift compares it. One per file.",
     )
     components: tuple[Component, ...] = ()
+    support_rules: tuple[SupportRule, ...] = Field(
+        default=(), description="Support facts stated once for many components."
+    )
+
+
+class Sbom(Model):
+    """The sbom part as loaded: every file's `source` becomes an entry of `sources` (named
+    after its file unless it says otherwise); lists are concatenated."""
+
+    sources: tuple[SbomSource, ...] = ()
+    components: tuple[Component, ...] = ()
+    support_rules: tuple[SupportRule, ...] = ()
+
+    @property
+    def source(self) -> SbomSource | None:
+        """The only source of a project with one SBOM."""
+        return self.sources[0] if len(self.sources) == 1 else None
+
+
+def apply_support_rules(
+    components: tuple[Component, ...],
+    rules: tuple[SupportRule, ...],
+    sbom_of: Mapping[str, tuple[str, ...]],
+) -> tuple[tuple[Component, ...], dict[str, str]]:
+    """Components with the facts of the first rule that matches them filled in where they
+    state none; and which rule spoke for which component (ref -> rule id)."""
+    if not rules:
+        return components, {}
+    applied: dict[str, str] = {}
+    out = []
+    for component in components:
+        rule = next(
+            (r for r in rules if r.match.holds(component, sbom_of.get(component.ref, ()))),
+            None,
+        )
+        if rule is None:
+            out.append(component)
+            continue
+        update = {
+            name: getattr(rule, name)
+            for name in SUPPORT_FACTS
+            if getattr(component, name) in (None, SupportLevel.UNKNOWN)
+            and getattr(rule, name) not in (None, SupportLevel.UNKNOWN)
+        }
+        if update:
+            applied[component.ref] = rule.id
+            out.append(component.model_copy(update=update))
+        else:
+            out.append(component)
+    return tuple(out), applied
+
+
+def sboms_of(members: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """By component ref, the names of the SBOMs that contain it."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name, refs in members.items():
+        for ref in refs:
+            if name not in out.get(ref, ()):
+                out[ref] = (*out.get(ref, ()), name)
+    return out

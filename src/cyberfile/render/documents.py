@@ -26,7 +26,7 @@ from cyberfile.render.risk import (
     unwritten_policy,
     verification,
 )
-from cyberfile.sbom.documents import source_timestamp
+from cyberfile.sbom.documents import sources_timestamp
 from cyberfile.trace.matrix import (
     chains,
     component_vulnerabilities,
@@ -197,7 +197,7 @@ def context(
         "view_rows": view_rows(project),
         # SBOM (§V.A.4): cyberfile.check.sbom, cyberfile.sbom.documents
         "end_of_support": end_of_support_counts(project.sbom.components),
-        "sbom_timestamp": source_timestamp(project.sbom.source),
+        "sbom_timestamp": sources_timestamp(project.sbom.sources),
         "version": __version__,
     }
 

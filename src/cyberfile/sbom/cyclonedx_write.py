@@ -53,7 +53,7 @@ from cyberfile import __version__
 from cyberfile.dates import midnight_utc
 from cyberfile.model.manifest import Device
 from cyberfile.model.project import Project
-from cyberfile.model.sbom import Component, SbomSource
+from cyberfile.model.sbom import Component, SbomSource, sboms_of
 from cyberfile.model.vocabulary import (
     HashAlgorithm,
     VulnerabilitySource,
@@ -76,6 +76,8 @@ PROPERTY_SUPPORT_EVIDENCE = "cyberfile:support:evidence"
 PROPERTY_REPLACEMENT_PLAN = "cyberfile:support:replacement_plan"
 PROPERTY_SUPPORT_JUSTIFICATION = "cyberfile:support:justification"
 PROPERTY_KNOWN_EXPLOITED = "cyberfile:known_exploited"
+PROPERTY_SBOM = "cyberfile:sbom"
+"""On a component of a device with several SBOMs: the name of one SBOM it came from."""
 SUPPORT_PROPERTIES = (
     PROPERTY_SUPPORT_LEVEL,
     PROPERTY_END_OF_SUPPORT,
@@ -149,18 +151,23 @@ def cyclonedx_sbom(project: Project, *, timestamp: datetime) -> str:
 
     metadata.component is the device (bom-ref = `device_purl`); it depends on the components
     the architecture's assets are built from, and each component on its `depends_on`.
-    `timestamp` is used only when `sbom.source` records no usable timestamp of its own.
+    `timestamp` is used only when no `sbom.sources` entry records a usable timestamp of its
+    own. With several SBOMs, authors and tools are their union and each component names
+    the SBOMs it came from (property `cyberfile:sbom`).
     """
     device = project.manifest.device
     subject = _device_component(device)
     _require_unique([str(subject.bom_ref), *(c.ref for c in project.sbom.components)])
-    components = {c.ref: _sbom_component(c) for c in project.sbom.components}
-    source = project.sbom.source
+    in_sboms = sboms_of(project.sbom_members) if len(project.sbom.sources) > 1 else {}
+    components = {
+        c.ref: _sbom_component(c, in_sboms.get(c.ref, ())) for c in project.sbom.components
+    }
+    sources = project.sbom.sources
     bom = Bom(
         serial_number=_PLACEHOLDER_SERIAL,
         version=_BOM_VERSION,
         metadata=_metadata(
-            device, subject, documents.source_timestamp(source) or timestamp, source
+            device, subject, documents.sources_timestamp(sources) or timestamp, sources
         ),
         components=components.values(),
     )
@@ -245,11 +252,11 @@ def _metadata(
     device: Device,
     subject: CdxComponent,
     timestamp: datetime,
-    source: SbomSource | None = None,
+    sources: Sequence[SbomSource] = (),
 ) -> BomMetaData:
-    """Document metadata; with `source`, the SBOM's recorded authors and tools too."""
-    authors = source.authors if source else ()
-    tools = [_tool(text) for text in dict.fromkeys(source.tools if source else ())]
+    """Document metadata; with `sources`, the SBOMs' recorded authors and tools too."""
+    authors = list(dict.fromkeys(a for source in sources for a in source.authors))
+    tools = [_tool(text) for text in dict.fromkeys(t for s in sources for t in s.tools)]
     if not any((t.name, t.version) == ("cyberfile", __version__) for t in tools):
         tools.append(
             CdxComponent(type=ComponentType.APPLICATION, name="cyberfile", version=__version__)
@@ -282,7 +289,7 @@ def _tool(text: str) -> CdxComponent:
 # ----------------------------------------------------------------------- SBOM parts
 
 
-def _sbom_component(component: Component) -> CdxComponent:
+def _sbom_component(component: Component, sboms: Sequence[str] = ()) -> CdxComponent:
     return CdxComponent(
         # sbom.yaml uses CycloneDX's own type names, value for value.
         type=ComponentType(component.type.value),
@@ -298,7 +305,10 @@ def _sbom_component(component: Component) -> CdxComponent:
             for algorithm, digest in sorted(component.hashes.items())
         ],
         licenses=_licenses(component.licenses),
-        properties=_support_properties(component),
+        properties=[
+            *_support_properties(component),
+            *(Property(name=PROPERTY_SBOM, value=name) for name in sboms),
+        ],
     )
 
 
@@ -335,7 +345,7 @@ def _register_dependencies(
 ) -> None:
     # A ref that resolves to no component is reported by `validate`; the library would
     # refuse the whole document, so the export leaves such refs out.
-    used = {ref for asset in project.architecture.assets for ref in asset.components}
+    used = {ref for refs in project.asset_components().values() for ref in refs}
     bom.register_dependency(subject, [components[ref] for ref in sorted(used & components.keys())])
     for component in project.sbom.components:
         needs = sorted(set(component.depends_on) & components.keys())

@@ -17,7 +17,7 @@ import json
 import re
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "dump_json",
     "package_url",
     "source_timestamp",
+    "sources_timestamp",
     "vulnerability_aliases",
 ]
 
@@ -96,6 +97,13 @@ def source_timestamp(source: SbomSource | None) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         return None
+
+
+def sources_timestamp(sources: Sequence[SbomSource]) -> datetime | None:
+    """The newest usable timestamp among the imported SBOMs: the device SBOM was assembled
+    no earlier than its newest part. None when none records one."""
+    stamps = [t for t in (source_timestamp(s) for s in sources) if t is not None]
+    return max(stamps, key=as_utc) if stamps else None
 
 
 def as_utc(timestamp: datetime) -> datetime:
