@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -330,6 +331,13 @@ def _source_name(path: Path) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", path.stem.lower()).strip("-._") or "sbom"
 
 
+def _into_list(key: str, plural: str) -> Callable[[PathKey], PathKey | None]:
+    def move(path: PathKey) -> PathKey | None:
+        return (plural, 0, *path[1:]) if path and path[0] == key else path
+
+    return move
+
+
 def _per_file(spec: PartSpec, doc: Document, result: LoadResult) -> Document:
     """Keys every file of a part may hold once (the sbom `source`) become entries of the
     part's list (`sources`), so that a folder of files concatenates them."""
@@ -349,14 +357,7 @@ def _per_file(spec: PartSpec, doc: Document, result: LoadResult) -> Document:
         if isinstance(value, dict) and "name" not in value:
             value = {"name": _source_name(doc.path), **value}
         doc.data[plural] = [value]
-        doc = replace(
-            doc,
-            source=doc.source.moved(
-                lambda path, key=key, plural=plural: (
-                    (plural, 0, *path[1:]) if path and path[0] == key else path
-                )
-            ),
-        )
+        doc = replace(doc, source=doc.source.moved(_into_list(key, plural)))
         if spec.name == "sbom" and isinstance(value, dict):
             refs = [
                 c["ref"]
