@@ -329,9 +329,36 @@ def sbom() -> None:
     is_flag=True,
     help="FILE is outside the project: copy it into artifacts/sbom/ first and import the copy.",
 )
-def sbom_import(file: Path, project: Path | None, dry_run: bool, copy: bool) -> None:
+@click.option(
+    "--name",
+    metavar="NAME",
+    help="Which SBOM of the device this is (firmware, app, ...): it is kept in "
+    "sbom/NAME.yaml. A new name adds an SBOM.",
+)
+@click.option(
+    "--asset",
+    metavar="ID",
+    help="The asset the SBOM describes (e.g. AST-PUMP-FW): its components count as used "
+    "by that asset.",
+)
+@click.option("--verbose", "-v", is_flag=True, help="List every change (default: 20 of each kind).")
+def sbom_import(
+    file: Path,
+    project: Path | None,
+    dry_run: bool,
+    copy: bool,
+    name: str | None,
+    asset: str | None,
+    verbose: bool,
+) -> None:
     """Merge the SBOM FILE (CycloneDX JSON 1.2-1.6 or XML, SPDX 2.2/2.3 JSON or tag-value)
-    into PROJECT's sbom.yaml.
+    into PROJECT's sbom part.
+
+    A device with one SBOM keeps it in sbom.yaml. A device with several (firmware, app,
+    cloud, each from its own build) keeps one file per SBOM, sbom/NAME.yaml, each with its
+    own `source`: --name says which one FILE is (re-importing it touches only its file),
+    --asset links it to the asset it describes. A component already written in another
+    SBOM's file is listed under `source.shared` rather than written twice.
 
     Components are matched by purl (or bom-ref). New ones are added with
     `support: unknown`; ones no longer in FILE are removed; a version change keeps
@@ -346,10 +373,11 @@ def sbom_import(file: Path, project: Path | None, dry_run: bool, copy: bool) -> 
       cyberfile sbom import projects/pump/artifacts/sbom/firmware.cdx.json projects/pump
       cyberfile sbom import ../build/firmware.spdx.json projects/pump --copy
       cyberfile sbom import artifacts/sbom/gateway.xml --dry-run   # inside a project folder
+      cyberfile sbom import artifacts/sbom/app.spdx.json --name app --asset AST-APP
     """
     from cyberfile.commands import sbom_import as command
 
-    _exit(command.run(file, project, Path.cwd(), dry_run, copy))
+    _exit(command.run(file, project, Path.cwd(), dry_run, copy, name, asset, verbose))
 
 
 @sbom.command("export")

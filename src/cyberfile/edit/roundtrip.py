@@ -46,6 +46,16 @@ def load(path: Path) -> CommentedMap:
     return data
 
 
+def loads(text: str) -> CommentedMap:
+    """`text` as a round-trip mapping (for a file about to be written elsewhere)."""
+    data = _yaml().load(text)
+    if data is None:
+        return CommentedMap()
+    if not isinstance(data, CommentedMap):
+        raise EditError("expected a mapping at the top of the file")
+    return data
+
+
 def dumps(data: Any) -> str:
     stream = io.StringIO()
     _yaml().dump(data, stream)

@@ -56,6 +56,8 @@ class LoadResult:
     sbom_members: dict[str, list[str]] = field(default_factory=dict)
     """By SBOM source name, the refs of the components written in its file (and those it
     shares with another file)."""
+    sbom_files: dict[str, Path] = field(default_factory=dict)
+    """By SBOM source name, the file that holds it."""
     complete: bool = True
     """False when a file could not be read: reference and gap checks would mislead."""
 
@@ -367,6 +369,7 @@ def _per_file(spec: PartSpec, doc: Document, result: LoadResult) -> Document:
             shared = value.get("shared")
             refs.extend(r for r in shared or () if isinstance(r, str))
             result.sbom_members.setdefault(str(value.get("name")), []).extend(refs)
+            result.sbom_files.setdefault(str(value.get("name")), doc.path)
     return doc
 
 

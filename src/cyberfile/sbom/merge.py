@@ -41,7 +41,11 @@ class MergeReport:
     """(old ref, new ref)."""
     updated: list[tuple[str, list[str]]] = field(default_factory=list)
     """(ref, fields that changed)."""
+    shared: list[tuple[str, str]] = field(default_factory=list)
+    """(ref, SBOM): components of this SBOM written in another SBOM's file."""
     unchanged: int = 0
+    removed_entries: dict[str, CommentedMap] = field(default_factory=dict)
+    """The entries `removed` names, as they were written (with their annotations)."""
 
     @property
     def renamed(self) -> dict[str, str]:
@@ -139,8 +143,26 @@ def _new_entry(component: ImportedComponent) -> CommentedMap:
     return entry
 
 
-def merge(document: CommentedMap, sbom: ImportedSbom, source_file: str) -> MergeReport:
-    """Merge `sbom` into the round-trip `document` of sbom.yaml, in place."""
+@dataclass(frozen=True)
+class Target:
+    """Which SBOM of the project an import writes, and what is written elsewhere."""
+
+    name: str | None = None
+    """Written as `source.name` (None: the file's own name stands)."""
+    asset: str | None = None
+    """Written as `source.asset` (None: keep what is there)."""
+    elsewhere: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Refs and purls of components written in other SBOMs' files -> (that SBOM's name,
+    the component's ref there)."""
+
+
+def merge(
+    document: CommentedMap, sbom: ImportedSbom, source_file: str, target: Target | None = None
+) -> MergeReport:
+    """Merge `sbom` into the round-trip `document` of one sbom file, in place. A component
+    another SBOM's file already holds (same ref or purl) is not written twice: it is listed
+    under `source.shared`."""
+    target = target or Target()
     report = MergeReport()
     items = ensure_list(document, "components")
     by_ref: dict[str, CommentedMap] = {}
@@ -167,6 +189,13 @@ def merge(document: CommentedMap, sbom: ImportedSbom, source_file: str) -> Merge
             by_purl.get(component.purl) if component.purl else None
         )
         renamed_from = None
+        if entry is None:
+            other = target.elsewhere.get(component.ref) or (
+                target.elsewhere.get(component.purl) if component.purl else None
+            )
+            if other is not None:
+                report.shared.append((other[1], other[0]))
+                continue
         if entry is None or id(entry) in matched:
             entry = None
             key = _versionless(component.ref, component.purl)
@@ -193,18 +222,33 @@ def merge(document: CommentedMap, sbom: ImportedSbom, source_file: str) -> Merge
         entry = items[index]
         if isinstance(entry, CommentedMap) and id(entry) not in matched:
             report.removed.append(str(entry.get("ref")))
+            report.removed_entries[str(entry.get("ref"))] = entry
             del items[index]
     report.removed.reverse()
-    _set_source(document, sbom, source_file)
+    _set_source(document, sbom, source_file, target, [ref for ref, _ in report.shared])
     return report
 
 
-def _set_source(document: CommentedMap, sbom: ImportedSbom, source_file: str) -> None:
+def _set_source(
+    document: CommentedMap,
+    sbom: ImportedSbom,
+    source_file: str,
+    target: Target,
+    shared: list[str],
+) -> None:
     source = document.get("source")
     if not isinstance(source, CommentedMap):
         source = CommentedMap()
         document.insert(0, "source", source)
+    for position, key, label in ((0, "name", target.name), (1, "asset", target.asset)):
+        if label is None or source.get(key) == label:
+            continue
+        if key in source:
+            source[key] = label
+        else:
+            source.insert(min(position, len(source)), key, label)
     values: dict[str, object] = {
+        "shared": _flow(shared) if shared else None,
         "file": source_file,
         "sha256": sbom.sha256,
         "spec_version": sbom.spec_version,
