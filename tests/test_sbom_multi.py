@@ -348,3 +348,37 @@ def test_two_files_claiming_one_sbom_name_are_a_duplicate(
         )
     run = cli("validate", str(project))
     assert run.code == 1 and "CF120" in run.out and "'app' is already used" in run.out
+
+
+@pytest.mark.shared_data("spdx", "cyclonedx/SBOM")
+def test_the_sbom_document_shows_each_sbom_its_asset_and_provenance(
+    cli: Callable[..., Run], device: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    project, _ = device
+    out = tmp_path / "out"
+    run = cli("build", str(project), "-o", str(out), "--no-pdf", "--no-site")
+    assert run.code == 0, run.out + run.err
+    text = next(out.rglob("sbom.md")).read_text(encoding="utf-8")
+    assert "assembled from 3 SBOMs" in text
+    assert (
+        "| app | AST-APP (Clinician app) | 6 | SPDX-2.3 | 2024-11-18T10:22:12Z | Gary O'Neall |"
+        in text
+    )
+    assert "| firmware | AST-DEVICE-FW (Device firmware) | 5 | SPDX-2.2 |" in text
+    assert "| cloud | AST-CLOUD (Cloud service) |" in text and "| CycloneDX 1.2 |" in text
+    assert "CycloneDX SPDX" not in text
+    junit = next(line for line in text.splitlines() if line.startswith("| JUnit |"))
+    assert junit.endswith("| app |")
+
+
+@pytest.mark.shared_data("spdx")
+def test_one_spdx_sbom_is_described_as_spdx(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    files = _sboms(project)
+    assert cli("sbom", "import", str(files["app"]), str(project)).code == 0
+    assert (project / "sbom.yaml").is_file() and not (project / "sbom").exists()
+    out = tmp_path / "out"
+    assert cli("build", str(project), "-o", str(out), "--no-pdf", "--no-site").code == 0
+    text = next(out.rglob("sbom.md")).read_text(encoding="utf-8")
+    assert "| Format | SPDX-2.3 |" in text

@@ -26,7 +26,8 @@ from cyberfile.render.risk import (
     unwritten_policy,
     verification,
 )
-from cyberfile.sbom.documents import sources_timestamp
+from cyberfile.model.sbom import sboms_of
+from cyberfile.sbom.documents import source_timestamp, sources_timestamp
 from cyberfile.trace.matrix import (
     chains,
     component_vulnerabilities,
@@ -198,6 +199,11 @@ def context(
         # SBOM (§V.A.4): cyberfile.check.sbom, cyberfile.sbom.documents
         "end_of_support": end_of_support_counts(project.sbom.components),
         "sbom_timestamp": sources_timestamp(project.sbom.sources),
+        "source_timestamps": {
+            s.name: source_timestamp(s) is not None for s in project.sbom.sources
+        },
+        "component_sboms": sboms_of(project.sbom_members),
+        "asset_names": {a.id: a.name for a in project.architecture.assets},
         "version": __version__,
     }
 

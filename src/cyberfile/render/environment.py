@@ -90,6 +90,15 @@ def kev_text(vulnerability: Any) -> str:
     return "yes" if vulnerability.known_exploited else "no"
 
 
+def sbom_format(spec_version: str | None) -> str:
+    """How a recorded `spec_version` reads: `SPDX-2.3` as is, `1.6` as CycloneDX 1.6."""
+    if not spec_version:
+        return "(format not recorded)"
+    return one_line(
+        spec_version if spec_version.startswith("SPDX") else f"CycloneDX {spec_version}"
+    )
+
+
 def make_environment(project_root: Path | None) -> Environment:
     loaders = []
     if project_root is not None and (project_root / "templates").is_dir():
@@ -109,5 +118,6 @@ def make_environment(project_root: Path | None) -> Environment:
     environment.filters["finding_row"] = finding_row
     environment.filters["not_affected_row"] = not_affected_row
     environment.filters["kev_text"] = kev_text
+    environment.filters["sbom_format"] = sbom_format
     environment.tests["contains"] = lambda sequence, item: item in sequence
     return environment
