@@ -14,6 +14,7 @@ from cyberfile.check.readiness import ReadinessItem, readiness, score
 from cyberfile.check.sbom import end_of_support_counts
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.model.project import Project
+from cyberfile.model.sbom import sboms_of
 from cyberfile.model.vocabulary import ControlCategory, LabelingTopic, Stride, ViewType
 from cyberfile.postmarket.metrics import project_metrics
 from cyberfile.render.environment import gap, make_environment
@@ -26,7 +27,6 @@ from cyberfile.render.risk import (
     unwritten_policy,
     verification,
 )
-from cyberfile.model.sbom import sboms_of
 from cyberfile.sbom.documents import source_timestamp, sources_timestamp
 from cyberfile.trace.matrix import (
     chains,
