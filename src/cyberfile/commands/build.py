@@ -182,7 +182,7 @@ def build_project(
             (staging / file_name).write_text(text, encoding="utf-8")
         if site:
             say("site")
-            _site(project, documents, diagrams, drift, items, staging, stamp, day)
+            _site(result, documents, diagrams, validation, drift, items, staging, stamp, day)
         if want_pdf:
             say("PDFs")
             _pdfs(project, documents, docs_dir, staging / "pdf", stamp)
@@ -205,17 +205,21 @@ def _write_documents(folder: Path, documents: dict[str, str], diagrams: dict[str
 
 
 def _site(
-    project: Project,
+    result: LoadResult,
     documents: dict[str, str],
     diagrams: dict[str, str],
+    validation: list[Diagnostic],
     drift: list[Diagnostic],
     items: list[ReadinessItem],
     staging: Path,
     stamp: datetime,
     day: date,
 ) -> None:
+    from cyberfile.render.navigator import publish_navigator
     from cyberfile.render.site import SiteError, build_site, landing_page
 
+    project = result.project
+    assert project is not None
     source = staging / ".site-source"
     _write_documents(source, documents, diagrams)
     (source / "index.md").write_text(
@@ -228,6 +232,8 @@ def _site(
         raise BuildError(str(exc)) from None
     finally:
         shutil.rmtree(source, ignore_errors=True)
+    pages = {"index.html": "Overview"} | {f"{s.slug}.html": s.title for s in DOCUMENTS}
+    publish_navigator(project, result.sources, [*validation, *drift], staging / "site", pages)
 
 
 def _pdfs(

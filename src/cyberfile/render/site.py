@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -19,22 +20,68 @@ from cyberfile.model.project import Project
 from cyberfile.render.documents import DOCUMENTS
 from cyberfile.render.environment import md_table
 from cyberfile.render.escape import escape_markdown, one_line
+from cyberfile.render.navigator import ASSETS_FOLDER
+from cyberfile.resources import data_dir
 
 
 class SiteError(InputError):
     """mkdocs failed; the message has its output."""
 
 
+SUSPECT_RULES = ("CF500", "CF501")
+
+
+def _attention(project: Project) -> list[list[str]]:
+    """Vulnerabilities an auditor looks at first: uncontrolled (or unassessed) risk, known
+    exploited, or SSVC exploitation active, unless fixed or not affected."""
+    rows = []
+    policy = project.manifest.policy
+    for v in project.vulnerabilities.vulnerabilities:
+        if v.status.value in ("fixed", "not_affected"):
+            continue
+        risk = v.risk_control(policy).value
+        active = v.ssvc is not None and v.ssvc.exploitation.value == "active"
+        if risk == "controlled" and not v.known_exploited and not active:
+            continue
+        marks = [m for m, on in (("KEV", v.known_exploited), ("SSVC active", active)) if on]
+        rows.append([v.id, v.status.value, risk.replace("_", " "), ", ".join(marks)])
+    return rows
+
+
+def _finding_rows(findings: list[Diagnostic]) -> list[list[str]]:
+    return [
+        [
+            d.code,
+            d.severity.value,
+            d.message,
+            f"{d.position.file.name}:{d.position.line}" if d.position else "",
+        ]
+        for d in findings
+    ]
+
+
 def landing_page(
     project: Project, items: list[ReadinessItem], drift: list[Diagnostic], day: str
 ) -> str:
+    """The start page of an audit: readiness, open drift findings, vulnerabilities that
+    need attention, suspect reviews, and the way into every item. Ids become links to
+    their item pages when the site is built."""
     device = project.manifest.device
+    suspect = [d for d in drift if d.code in SUSPECT_RULES]
+    overdue = [d for d in drift if d.code not in SUSPECT_RULES]
+    attention = _attention(project)
     lines = [
         f"# {escape_markdown(one_line(device.name))}",
         "",
         f"Cybersecurity documentation of {escape_markdown(one_line(device.name))} software "
         f"version {escape_markdown(one_line(device.version))}, "
-        f"{escape_markdown(one_line(device.manufacturer))}. As of {day}.",
+        f"{escape_markdown(one_line(device.manufacturer).rstrip('.'))}. As of {day}.",
+        "",
+        "Every id in this site links to the page of its item: its fields, what it "
+        "references, what references it, its review and its findings. "
+        '<a href="items/index.html">All items</a> lists them by kind; the '
+        "[traceability matrix](traceability-matrix.md) follows each threat to its "
+        "controls, requirements, tests and evidence.",
         "",
         f"## Readiness: {score(items)} %",
         "",
@@ -43,26 +90,33 @@ def landing_page(
             [[i.element, i.section, i.status.value] for i in items],
         ),
         "",
-        "## Postmarket drift",
+        "Reasons and gaps: [readiness report](readiness-report.md).",
+        "",
+        "## Open postmarket findings",
         "",
     ]
-    if drift:
-        lines.append(
-            md_table(
-                ["Code", "Severity", "Finding", "Where"],
-                [
-                    [
-                        d.code,
-                        d.severity.value,
-                        d.message,
-                        f"{d.position.file.name}:{d.position.line}" if d.position else "",
-                    ]
-                    for d in drift
-                ],
-            )
-        )
+    if overdue:
+        lines.append(md_table(["Code", "Severity", "Finding", "Where"], _finding_rows(overdue)))
     else:
         lines.append("No postmarket promise is overdue or due soon.")
+    lines += ["", "## Vulnerabilities that need attention", ""]
+    if attention:
+        lines += [
+            "Not fixed and not 'not affected', with uncontrolled or unassessed risk, "
+            "listed in CISA KEV, or with SSVC exploitation active:",
+            "",
+            md_table(["Vulnerability", "Status", "Risk", "Exploitation"], attention),
+        ]
+    else:
+        lines.append(
+            "None: every open vulnerability has controlled risk, none is listed in CISA KEV "
+            "and none has SSVC exploitation active."
+        )
+    lines += ["", "## Suspect reviews", ""]
+    if suspect:
+        lines.append(md_table(["Code", "Severity", "Finding", "Where"], _finding_rows(suspect)))
+    else:
+        lines.append("Drift reports no suspect or missing review (CF500, CF501).")
     lines += ["", "## Documents", ""]
     lines += [f"- [{spec.title}]({spec.slug}.md)" for spec in DOCUMENTS]
     return "\n".join(lines) + "\n"
@@ -86,13 +140,13 @@ def build_site(source: Path, out: Path, project: Project, day: datetime) -> None
         "plugins": ["search"],
         "markdown_extensions": ["tables", "toc"],
         "nav": [{"Overview": "index.md"}] + [{spec.title: f"{spec.slug}.md"} for spec in DOCUMENTS],
-        "extra_css": ["print-and-tables.css"],
+        "extra_css": [f"{ASSETS_FOLDER}/cyberfile.css"],
+        "extra_javascript": [f"{ASSETS_FOLDER}/cyberfile.js"],
     }
-    (source / "print-and-tables.css").write_text(
-        ".md-typeset table:not([class]) { font-size: .68rem; }\n"
-        ".md-typeset img { max-width: 100%; background: white; }\n",
-        encoding="utf-8",
-    )
+    assets = source / ASSETS_FOLDER
+    assets.mkdir(parents=True, exist_ok=True)
+    for name in ("cyberfile.css", "cyberfile.js"):
+        shutil.copyfile(data_dir("templates") / "site" / "assets" / name, assets / name)
     config_path = source.parent / "mkdocs.yml"
     config_path.write_text(
         yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8"
