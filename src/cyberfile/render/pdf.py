@@ -15,6 +15,7 @@ from cyberfile.dates import source_date
 from cyberfile.errors import InputError
 from cyberfile.model.project import Project
 from cyberfile.render.escape import one_line
+from cyberfile.render.links import item_name, link_ids
 
 
 class PdfUnavailable(InputError):
@@ -38,6 +39,7 @@ th, td { border: 0.5pt solid #999; padding: 2pt 4pt; vertical-align: top; text-a
   overflow-wrap: anywhere; }
 th { background: #e8edf3; }
 img { max-width: 100%%; }
+a.cf-id { color: #1a4d8f; text-decoration: none; }
 """
 
 
@@ -102,6 +104,43 @@ def write_pdfs(jobs: list[PdfJob], moment: datetime) -> None:
                 pass
 
 
+_ROW_START = re.compile(r"<tr>(\s*<td>)((?:(?!</td>).)*)</td>", re.DOTALL)
+_HEADING = re.compile(r"<(h[2-4])( id=\"[^\"]*\")?>((?:(?!</h).)*)</h[2-4]>", re.DOTALL)
+_ID_TEXT = re.compile(r"^\s*((?:pkg:\S+)|[A-Z][A-Z0-9]*(?:-[A-Za-z0-9]+)+|GHSA(?:-[0-9a-z]{4}){3})")
+
+
+def _anchor(ident: str) -> str:
+    return "item-" + item_name(ident)
+
+
+def link_within(body: str) -> str:
+    """Ids linked to where their item is in this same document: the table row whose first
+    cell is the id, or the heading that starts with it. An id the document only mentions
+    stays text; no link leaves the PDF."""
+    anchors: dict[str, str] = {}
+
+    def row(match: re.Match[str]) -> str:
+        found = _ID_TEXT.match(html.unescape(match.group(2)))
+        if not found or found.group(1) in anchors:
+            return match.group(0)
+        anchors[found.group(1)] = _anchor(found.group(1))
+        return f'<tr id="{anchors[found.group(1)]}">{match.group(1)}{match.group(2)}</td>'
+
+    def heading(match: re.Match[str]) -> str:
+        found = _ID_TEXT.match(html.unescape(re.sub(r"<[^>]+>", "", match.group(3))))
+        if not found or found.group(1) in anchors:
+            return match.group(0)
+        anchors[found.group(1)] = _anchor(found.group(1))
+        tag = match.group(1)
+        return f'<{tag}{match.group(2) or ""}><a id="{anchors[found.group(1)]}"></a>{match.group(3)}</{tag}>'
+
+    body = _HEADING.sub(heading, body)
+    body = _ROW_START.sub(row, body)
+    if not anchors:
+        return body
+    return link_ids(body, lambda ident: f"#{anchors[ident]}" if ident in anchors else None)
+
+
 def write_pdf(job: PdfJob) -> None:
     import markdown  # type: ignore[import-untyped]
 
@@ -110,6 +149,7 @@ def write_pdf(job: PdfJob) -> None:
     # links between documents are for the site; a PDF names the document instead, and
     # keeps no path of the build folder
     body = re.sub(r'<a href="[^":#/]+\.md">(.*?)</a>', r"\1", body)
+    body = link_within(body)
     title = job.title
     css = PRINT_CSS % {
         "device": _css_text(job.device),
