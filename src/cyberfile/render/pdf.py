@@ -131,8 +131,8 @@ def link_within(body: str) -> str:
         if not found or found.group(1) in anchors:
             return match.group(0)
         anchors[found.group(1)] = _anchor(found.group(1))
-        tag = match.group(1)
-        return f'<{tag}{match.group(2) or ""}><a id="{anchors[found.group(1)]}"></a>{match.group(3)}</{tag}>'
+        tag, anchor = match.group(1), anchors[found.group(1)]
+        return f'<{tag}{match.group(2) or ""}><a id="{anchor}"></a>{match.group(3)}</{tag}>'
 
     body = _HEADING.sub(heading, body)
     body = _ROW_START.sub(row, body)
