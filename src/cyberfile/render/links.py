@@ -46,17 +46,9 @@ _CANDIDATE = re.compile(
     r"|[A-Z][A-Z0-9]*(?:-[A-Za-z0-9]+)+"
     r"|GHSA(?:-[0-9a-z]{4}){3})"
 )
-_TAG = re.compile(r"(<!--.*?-->|<[^>]*>)", re.DOTALL)
+_TAG = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9-]*)?[^>]*>", re.DOTALL)
 _SKIP = frozenset({"a", "script", "style", "code", "pre", "svg", "title", "textarea", "head"})
 _TRAILING = ".:;,!?"
-
-
-def _tag_name(tag: str) -> tuple[str, bool, bool]:
-    """(name, is_closing, is_self_closing) of a tag text such as `<a href=...>`."""
-    match = re.match(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)", tag)
-    if not match:
-        return "", False, False
-    return match.group(2).lower(), bool(match.group(1)), tag.rstrip().endswith("/>")
 
 
 def link_ids(
@@ -68,28 +60,33 @@ def link_ids(
     """`page` with each id in its text turned into `<a class="cf-id" href="...">`.
 
     `href(ident)` gives the link of a known id, or None to leave the text as it is;
-    `found(ident)` is told of every id met, linked or not skipped (for "where it appears").
+    `found(ident)` is told of every id that was linked (for "where it appears").
     """
     out: list[str] = []
     skipping: list[str] = []
-    for piece in _TAG.split(page):
-        if not piece:
+    position = 0
+    for tag in _TAG.finditer(page):
+        start = tag.start()
+        if start > position:
+            text = page[position:start]
+            out.append(text if skipping else _link_text(text, href, found, css_class))
+        out.append(tag.group(0))
+        position = tag.end()
+        name = tag.group(2)
+        if name is None:
             continue
-        if piece.startswith("<"):
-            out.append(piece)
-            name, closing, self_closing = _tag_name(piece)
-            if name in _SKIP and not self_closing:
-                if closing:
-                    if name in skipping:
-                        while skipping and skipping.pop() != name:
-                            pass
-                else:
-                    skipping.append(name)
+        name = name.lower()
+        if name not in _SKIP or tag.group(0).endswith("/>"):
             continue
-        if skipping:
-            out.append(piece)
-            continue
-        out.append(_link_text(piece, href, found, css_class))
+        if tag.group(1):
+            if name in skipping:
+                while skipping and skipping.pop() != name:
+                    pass
+        else:
+            skipping.append(name)
+    if position < len(page):
+        text = page[position:]
+        out.append(text if skipping else _link_text(text, href, found, css_class))
     return "".join(out)
 
 

@@ -30,6 +30,7 @@ from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.component import Component as CdxComponent
 from cyclonedx.model.component import ComponentType
 from cyclonedx.model.contact import OrganizationalContact, OrganizationalEntity
+from cyclonedx.model.dependency import Dependency
 from cyclonedx.model.impact_analysis import (
     ImpactAnalysisJustification,
     ImpactAnalysisResponse,
@@ -343,13 +344,30 @@ def _support_properties(component: Component) -> list[Property]:
 def _register_dependencies(
     bom: Bom, project: Project, subject: CdxComponent, components: Mapping[str, CdxComponent]
 ) -> None:
+    """The dependency graph, handed to the library in one piece: the device depends on
+    what its assets are built from, each component on its `depends_on`, and every
+    component has an entry. (`Bom.register_dependency` searches the graph for every call:
+    quadratic in components.)"""
     # A ref that resolves to no component is reported by `validate`; the library would
     # refuse the whole document, so the export leaves such refs out.
     used = {ref for refs in project.asset_components().values() for ref in refs}
-    bom.register_dependency(subject, [components[ref] for ref in sorted(used & components.keys())])
+    graph = [
+        Dependency(
+            ref=subject.bom_ref,
+            dependencies=[
+                Dependency(ref=components[r].bom_ref) for r in sorted(used & components.keys())
+            ],
+        )
+    ]
     for component in project.sbom.components:
         needs = sorted(set(component.depends_on) & components.keys())
-        bom.register_dependency(components[component.ref], [components[ref] for ref in needs])
+        graph.append(
+            Dependency(
+                ref=components[component.ref].bom_ref,
+                dependencies=[Dependency(ref=components[r].bom_ref) for r in needs],
+            )
+        )
+    bom.dependencies = graph
 
 
 # ------------------------------------------------------------------------ VEX parts
