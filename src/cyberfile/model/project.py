@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from cyberfile import dates
@@ -17,7 +18,7 @@ from cyberfile.model.labeling import Labeling
 from cyberfile.model.manifest import Manifest
 from cyberfile.model.postmarket import Postmarket
 from cyberfile.model.sbom import Sbom, SbomFile
-from cyberfile.model.testing import Tests
+from cyberfile.model.testing import SecurityTest, Tests
 from cyberfile.model.threats import Threat, ThreatModel
 from cyberfile.model.vocabulary import RiskControl
 from cyberfile.model.vulnerabilities import Vulnerabilities, Vulnerability
@@ -86,6 +87,25 @@ class Project:
     @property
     def name(self) -> str:
         return self.root.name
+
+    @cached_property
+    def tests_naming(self) -> dict[str, tuple[SecurityTest, ...]]:
+        """By requirement or control id, the tests that name it in `verifies`, in file
+        order (built once: the matrices ask for every requirement)."""
+        out: dict[str, list[SecurityTest]] = {}
+        for test in self.tests.tests:
+            for ident in dict.fromkeys(test.verifies):
+                out.setdefault(ident, []).append(test)
+        return {ident: tuple(tests) for ident, tests in out.items()}
+
+    @cached_property
+    def tests_citing(self) -> dict[str, tuple[SecurityTest, ...]]:
+        """By evidence id, the tests that cite it in `evidence`, in file order."""
+        out: dict[str, list[SecurityTest]] = {}
+        for test in self.tests.tests:
+            for ident in dict.fromkeys(test.evidence):
+                out.setdefault(ident, []).append(test)
+        return {ident: tuple(tests) for ident, tests in out.items()}
 
     def sbom_roots(self, name: str) -> tuple[str, ...]:
         """The components of SBOM `name` that no other of its components depends on."""

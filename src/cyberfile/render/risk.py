@@ -343,7 +343,7 @@ def verification(project: Project) -> Verification:
     passed: list[str] = []
     unverified: list[str] = []
     for requirement in requirements:
-        tests = [t for t in project.tests.tests if requirement.id in t.verifies]
+        tests = project.tests_naming.get(requirement.id, ())
         if not tests:
             unverified.append(requirement.id)
             continue

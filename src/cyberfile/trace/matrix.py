@@ -69,7 +69,7 @@ class ChainRow:
 
 def _naming(project: Project, item_id: str) -> list[SecurityTest]:
     """Tests that name `item_id` in `verifies`."""
-    return [t for t in project.tests.tests if item_id in t.verifies]
+    return list(project.tests_naming.get(item_id, ()))
 
 
 def _findings_not_fixed(test: SecurityTest) -> str:
@@ -298,7 +298,7 @@ def evidence_rows(project: Project) -> list[EvidenceRow]:
                 item.sha256 or "",
                 item.performed.isoformat(),
                 _performer(item.performer),
-                _join(t.id for t in project.tests.tests if item.id in t.evidence),
+                _join(t.id for t in project.tests_citing.get(item.id, ())),
                 "; ".join(missing),
             )
         )
@@ -393,7 +393,8 @@ def element_rows(project: Project) -> list[ElementRow]:
             control = controls.get(control_id)
             if control is not None:
                 verifiable.update(r.id for r in control.requirements)
-        tests = [t.id for t in project.tests.tests if verifiable & set(t.verifies)]
+        naming = {id(t) for v in verifiable for t in project.tests_naming.get(v, ())}
+        tests = [t.id for t in project.tests.tests if id(t) in naming]
         if isinstance(element, DataFlow):
             labeling, gap = _flow_labeling(element, texts)
         elif isinstance(element, Asset):
