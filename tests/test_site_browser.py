@@ -1,5 +1,6 @@
 """The audit site in a real headless Chromium: every navigation link opens without a
-console error, and a hostile component name stays text."""
+console error, links lead from a threat to its evidence and back, diagram nodes open
+their asset, tables filter and scroll, and a hostile name stays text."""
 
 from __future__ import annotations
 
@@ -37,7 +38,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("site")
     root = tmp / "pump"
     shutil.copytree(EXAMPLE, root)
-    edit(root / "sbom.yaml", "name: six", f"name: '{HOSTILE}'")
+    threats = sorted((root / "threats").glob("*.yaml"))[0]
+    edit(
+        threats,
+        "title: Rogue gateway sends infusion commands or drug libraries to pumps",
+        f"title: '{HOSTILE}'",
+    )
     assert (
         main(["build", str(root), "-o", str(tmp / "out"), "--no-pdf", "--as-of", "2026-11-26"]) == 0
     )
@@ -116,12 +122,13 @@ def test_hostile_component_name_does_not_execute(site: str, browser: object) -> 
     from selenium.webdriver.common.by import By
 
     driver = browser
-    driver.get(site + "/sbom.html")  # type: ignore[attr-defined]
-    assert driver.execute_script("return window.__pwned === undefined")  # type: ignore[attr-defined]
-    with pytest.raises(NoAlertPresentException):
-        driver.switch_to.alert.text  # type: ignore[attr-defined]  # noqa: B018
-    text = driver.find_element(By.CSS_SELECTOR, "article").text  # type: ignore[attr-defined]
-    assert "<script>window.__pwned = 1</script>" in text  # shown, as text
+    for page in ("/threat-model.html", "/items/THR-001.html", "/items/index.html"):
+        driver.get(site + page)  # type: ignore[attr-defined]
+        assert driver.execute_script("return window.__pwned === undefined"), page  # type: ignore[attr-defined]
+        with pytest.raises(NoAlertPresentException):
+            driver.switch_to.alert.text  # type: ignore[attr-defined]  # noqa: B018
+        text = driver.find_element(By.CSS_SELECTOR, "article").text  # type: ignore[attr-defined]
+        assert "<script>window.__pwned = 1</script>" in text, page  # shown, as text
 
 
 def test_search_finds_a_threat(site: str, browser: object) -> None:
@@ -139,3 +146,154 @@ def test_search_finds_a_threat(site: str, browser: object) -> None:
     )
     results = driver.find_elements(By.CSS_SELECTOR, ".md-search-result__item")  # type: ignore[attr-defined]
     assert results
+
+
+def _click_link(driver: object, section: str, text: str) -> None:
+    """Click the link `text` in the item page section whose heading has id `section`."""
+    from selenium.webdriver.common.by import By
+
+    xpath = (
+        f"//h2[@id='{section}']/following-sibling::*[1]//a[normalize-space()='{text}']"
+        if section
+        else f"//article//a[normalize-space()='{text}']"
+    )
+    driver.find_element(By.XPATH, xpath).click()  # type: ignore[attr-defined]
+
+
+def _here(driver: object) -> str:
+    url: str = driver.current_url  # type: ignore[attr-defined]
+    return url.rsplit("/", 1)[-1]
+
+
+def test_from_the_start_page_threat_to_evidence_and_back(site: str, browser: object) -> None:
+    """THR -> CTL -> REQ -> TST -> EV by clicking links, then back by backlinks only."""
+    from cyberfile.load.project import load_project
+
+    from .conftest import EXAMPLE
+
+    project = load_project(EXAMPLE).project
+    assert project is not None
+    test = next(
+        t
+        for t in project.tests.tests
+        if t.evidence and any(v.startswith("REQ-") for v in t.verifies)
+    )
+    requirement = next(v for v in test.verifies if v.startswith("REQ-"))
+    control = next(
+        c for c in project.controls.controls if requirement in {r.id for r in c.requirements}
+    )
+    threat = next(t for t in project.threats.threats if control.id in t.controls)
+    evidence = test.evidence[0]
+
+    driver = browser
+    driver.get(site + "/index.html")  # type: ignore[attr-defined]
+    _errors(driver)
+    _click_link(driver, "", "All items")
+    assert _here(driver) == "index.html" and "/items/" in driver.current_url  # type: ignore[attr-defined]
+    _click_link(driver, "", threat.id)
+    assert _here(driver) == f"{threat.id}.html"
+    _click_link(driver, "references", control.id)
+    assert _here(driver) == f"{control.id}.html"
+    _click_link(driver, "contains", requirement)
+    assert _here(driver) == f"{requirement}.html"
+    _click_link(driver, "referenced-by", test.id)
+    assert _here(driver) == f"{test.id}.html"
+    _click_link(driver, "references", evidence)
+    assert _here(driver) == f"{evidence}.html"
+    # and back, through what points at each item
+    _click_link(driver, "referenced-by", test.id)
+    assert _here(driver) == f"{test.id}.html"
+    _click_link(driver, "references", requirement)
+    assert _here(driver) == f"{requirement}.html"
+    driver.find_element(
+        "xpath", f"//p[@class='cf-meta']//a[normalize-space()='{control.id}']"
+    ).click()  # type: ignore[attr-defined]
+    assert _here(driver) == f"{control.id}.html"
+    _click_link(driver, "referenced-by", threat.id)
+    assert _here(driver) == f"{threat.id}.html"
+    assert _errors(driver) == []
+
+
+def test_item_pages_of_every_kind_open_without_console_errors(site: str, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(site + "/items/index.html")  # type: ignore[attr-defined]
+    firsts = [
+        a.get_attribute("href")
+        for a in driver.find_elements(By.CSS_SELECTOR, "article table tbody tr:first-child a")  # type: ignore[attr-defined]
+    ]
+    assert len(firsts) >= 10  # one per kind
+    _errors(driver)
+    for link in firsts:
+        driver.get(link)  # type: ignore[attr-defined]
+        assert driver.find_element(By.CSS_SELECTOR, "article h1").text  # type: ignore[attr-defined]
+        assert _errors(driver) == [], link
+
+
+def test_a_diagram_node_opens_its_asset(site: str, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(site + "/security-architecture.html")  # type: ignore[attr-defined]
+    nodes = driver.find_elements(By.CSS_SELECTOR, "figure.cf-diagram svg g.node a")  # type: ignore[attr-defined]
+    assert nodes, "diagram nodes are links"
+    node = next(
+        n
+        for n in nodes
+        if "items/AST-" in (n.get_attribute("href") or n.get_attribute("xlink:href") or "")
+    )
+    target = node.get_attribute("href") or node.get_attribute("xlink:href")
+    node.find_element(By.CSS_SELECTOR, "text").click()
+    assert driver.current_url.endswith(target.rsplit("/", 1)[-1])  # type: ignore[attr-defined]
+    assert driver.find_element(By.CSS_SELECTOR, "p.cf-meta").text.startswith("Asset")  # type: ignore[attr-defined]
+
+
+def test_the_matrix_filters_sorts_and_scrolls_to_its_last_column(
+    site: str, browser: object
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(site + "/traceability-matrix.html")  # type: ignore[attr-defined]
+    table = max(
+        driver.find_elements(By.CSS_SELECTOR, "article table"),  # type: ignore[attr-defined]
+        key=lambda t: len(t.find_elements(By.CSS_SELECTOR, "tbody tr")),
+    )
+    rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    box = driver.execute_script(  # type: ignore[attr-defined]
+        "return arguments[0].closest('.md-typeset__table, .cf-table-wrap')", table
+    )
+    number = table.get_attribute("data-cf-filter")
+    assert number, "a filter box above the table"
+    search = driver.find_element(By.CSS_SELECTOR, f"input.cf-filter[data-cf-for='{number}']")  # type: ignore[attr-defined]
+    query = rows[0].find_elements(By.TAG_NAME, "td")[0].text
+    search.send_keys(query)
+    shown = [r for r in rows if r.is_displayed()]
+    assert 0 < len(shown) < len(rows)
+    assert all(query.lower() in r.text.lower() for r in shown)
+    search.clear()
+    search.send_keys(" ")  # an empty filter shows everything again
+    assert all(r.is_displayed() for r in rows)
+    # the last column is reachable: the box scrolls when the table is wider
+    last = table.find_elements(By.CSS_SELECTOR, "thead th")[-1]
+    driver.execute_script("arguments[0].scrollLeft = arguments[0].scrollWidth", box)  # type: ignore[attr-defined]
+    right = driver.execute_script("return arguments[0].getBoundingClientRect().right", last)  # type: ignore[attr-defined]
+    width = driver.execute_script("return document.documentElement.clientWidth")  # type: ignore[attr-defined]
+    assert right <= width + 1
+    # sorting by the first column orders its rows
+    first = table.find_elements(By.CSS_SELECTOR, "thead th")[0]
+
+    def column() -> list[str]:
+        return [
+            r.find_elements(By.TAG_NAME, "td")[0].text
+            for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+        ]
+
+    first.click()
+    ascending = column()
+    first.click()
+    descending = column()
+    assert ascending[0] == descending[-1] and ascending[-1] == descending[0]
+    assert ascending[0] != ascending[-1]
+    assert _errors(driver) == []

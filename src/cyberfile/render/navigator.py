@@ -59,6 +59,9 @@ class ItemInfo:
     documents: list[tuple[str, str]] = field(default_factory=list)
     """(page, title) of the site pages that mention it."""
     evidence_file: EvidenceFile | None = None
+    parent: str | None = None
+    """The item whose list holds this one (a requirement's control)."""
+    children: list[str] = field(default_factory=list)
 
     @property
     def ident(self) -> str:
@@ -108,7 +111,13 @@ def catalogue(
         infos[item.ident] = ItemInfo(
             item, _title(item.model), source.value(item.path) if source else None
         )
+    at = {(info.item.part, info.item.path): info.ident for info in infos.values()}
     for info in infos.values():
+        if info.item.spec.inside is not None:
+            holder = at.get((info.item.part, info.item.path[:-2]))
+            if holder is not None:
+                info.parent = holder
+                infos[holder].children.append(info.ident)
         for reference, _path, target in referenced(info.item):
             info.references.append((reference.name, target))
             if target in infos and target != info.ident:

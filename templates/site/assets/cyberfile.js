@@ -39,10 +39,15 @@
     });
   }
 
+  var filters = 0;
+
   function filterable(table) {
     var body = table.tBodies[0];
     if (!body || body.rows.length < MIN_ROWS) { return; }
+    filters += 1;
+    table.setAttribute("data-cf-filter", String(filters));
     var input = document.createElement("input");
+    input.setAttribute("data-cf-for", String(filters));
     input.type = "search";
     input.className = "cf-filter";
     input.placeholder = "Filter " + body.rows.length + " rows...";
