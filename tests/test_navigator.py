@@ -226,3 +226,15 @@ def test_pdfs_have_internal_links_only(tmp_path: Path) -> None:
     )
     assert text.count(b"/Dest") > 100  # ids link to their rows
     assert b"/URI" not in text and str(tmp_path).encode() not in text
+
+
+def test_document_diagrams_carry_no_site_links(example_site: Path) -> None:
+    """documents/ (and the PDFs made from it) get the diagrams without links: a link there
+    would point into a site that is not beside them."""
+    documents = example_site.parent / "documents" / "diagrams"
+    svgs = sorted(documents.glob("*.svg"))
+    assert svgs
+    for svg in svgs:
+        assert "href" not in svg.read_text(encoding="utf-8"), svg.name
+    linked = (example_site / "diagrams" / svgs[0].name).read_text(encoding="utf-8")
+    assert "../items/" in linked or svgs[0].name == "risk-matrix.svg"

@@ -28,7 +28,7 @@ from cyberfile.diagnostics.rules import RULES, Stage
 from cyberfile.errors import CyberfileError, ExitCode, InputError
 from cyberfile.load.project import LoadResult, discover, load_project
 from cyberfile.model.project import Project
-from cyberfile.render.diagrams import project_diagrams
+from cyberfile.render.diagrams import project_diagrams, without_links
 from cyberfile.render.documents import DOCUMENTS, DocumentMeta, render_documents
 from cyberfile.render.tables import traceability_csv, traceability_xlsx
 from cyberfile.report import renderer
@@ -173,7 +173,8 @@ def build_project(
             )
             raise BuildError(f"{root.as_posix()}: template error: {where}{exc}") from None
         docs_dir = staging / "documents"
-        _write_documents(docs_dir, documents, diagrams)
+        # documents/ and the PDFs: diagrams without links (they point into the site)
+        _write_documents(docs_dir, documents, {k: without_links(v) for k, v in diagrams.items()})
         say("traceability matrices")
         (staging / "traceability.csv").write_text(traceability_csv(project), encoding="utf-8")
         traceability_xlsx(project, staging / "traceability.xlsx", stamp)

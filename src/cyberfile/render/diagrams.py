@@ -2,6 +2,13 @@
 data-flow diagrams with trust boundaries (Graphviz `dot`, from the graphviz-pure wheel
 or a system Graphviz) and the risk matrix (drawn directly).
 
+A data-flow diagram is made to be read at its natural size (text 12 pt or more): it is
+laid out left to right and top to bottom, with and without staggering the assets that
+talk to one asset only, and `choose_drawing` keeps the drawing that needs the least
+scrolling. Each asset, data flow and trust boundary in it links to its item page
+(`../items/<ID>.html`, the SVG files being in the site's `diagrams/`); `without_links`
+removes the links for the PDFs.
+
 A diagram Graphviz cannot lay out never stops the build: it is tried again with simpler
 layouts (`LAYOUTS`), then with a system `dot` if there is one, and at worst replaced by a
 placeholder that lists the diagram's elements as text; `project_diagrams` reports each
@@ -10,6 +17,8 @@ such diagram in `problems`."""
 from __future__ import annotations
 
 import contextlib
+import itertools
+import math
 import os
 import re
 import shutil
@@ -26,6 +35,7 @@ from xml.sax.saxutils import escape as xml_escape
 from cyberfile.model.architecture import Architecture, Asset, DataFlow, TrustBoundary
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import Exploitability, Severity
+from cyberfile.render.links import item_path
 
 _SHAPES = {
     "software": "box",
@@ -36,6 +46,9 @@ _SHAPES = {
     "external_system": "box",
     "user": "ellipse",
 }
+
+FONT_FALLBACK = "Arimo, Liberation Sans, Arial, Helvetica, sans-serif"
+"""Fonts with Arimo's metrics, which Graphviz sized the labels with."""
 
 LAYOUT_TIMEOUT_SECONDS = 60.0
 """Longest one Graphviz run may take before it is stopped and the next layout tried."""
@@ -51,6 +64,10 @@ class _NotStarted(DiagramError):
     """The layout program could not be started at all: another layout will not help."""
 
 
+class _TimedOut(DiagramError):
+    """The layout program took too long."""
+
+
 @dataclass(frozen=True)
 class Layout:
     """One way to ask Graphviz for a data-flow diagram."""
@@ -64,7 +81,7 @@ class Layout:
 
 
 LAYOUTS: tuple[Layout, ...] = (
-    # Graphviz's default, the drawing cyberfile has always made
+    # Graphviz's default: curved edges, trust boundaries as boxes
     Layout("spline"),
     # straight edges need no spline router, so no "triangulation failed ... lost edge";
     # splines=polyline uses the same router and fails on the same diagrams
@@ -74,7 +91,9 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("spline", boundaries_as_boxes=False),
     Layout("line", boundaries_as_boxes=False),
 )
-"""The layouts tried in turn, best first; later ones are plainer and fail less often."""
+"""The layouts tried in turn, best first; later ones are plainer and fail less often. Each
+is tried in every direction (DIRECTIONS) and with leaves staggered or not (STAGGERS); the
+next is tried only when all of these fail."""
 
 
 def dot_program() -> str:
@@ -155,13 +174,131 @@ def _select(arch: Architecture, elements: Iterable[str] | None) -> _Selection:
     )
 
 
-def _flow_label(flow: DataFlow) -> str:
-    parts = [flow.id]
+def _tooltip(text: str) -> str:
+    """A DOT string for a `tooltip`: `_q`, with each backslash shown as a look-alike, as
+    Graphviz reads backslashes in tooltips as escapes (`\\N` is the node's name)."""
+    return _q(text.replace("\\", "\u29f5"))
+
+
+def _link(ident: str, tooltip: str, separator: str = ", ") -> str:
+    """The DOT attributes that make a node, edge or cluster a link to the page of the
+    item `ident`. The link is built from the id alone (never from a name), relative to
+    the site's `diagrams/` folder where the SVG files are."""
+    return separator.join(
+        (f"URL={_q('../' + item_path(ident))}", "target=_top", f"tooltip={_tooltip(tooltip)}")
+    )
+
+
+def _flow_label(flow: DataFlow, compact: bool) -> str:
+    """An edge's label (DOT-escaped): the flow's id, then, unless `compact`, its interface
+    and what it carries. ASCII only: Graphviz guesses the width of other characters."""
+    if compact:
+        return _wrap(flow.id)
+    details = ": ".join(
+        part
+        for part in (
+            flow.interface.value if flow.interface else "",
+            "/".join(c.value for c in flow.carries),
+        )
+        if part
+    )
+    return _wrap(flow.id) + (f"\\n{_wrap(details)}" if details else "")
+
+
+def _flow_tooltip(flow: DataFlow, names: dict[str, str]) -> str:
+    parts = [f"{names.get(flow.from_, flow.from_)} \u2192 {names.get(flow.to, flow.to)}"]
     if flow.interface:
         parts.append(flow.interface.value)
     if flow.carries:
-        parts.append("/".join(c.value for c in flow.carries))
-    return " · ".join(parts)
+        parts.append("carries " + "/".join(c.value for c in flow.carries))
+    if flow.protocol:
+        protocol = " ".join(flow.protocol.split())
+        parts.append(protocol if len(protocol) <= 160 else protocol[:159] + "\u2026")
+    return f"{flow.id}: " + "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Box:
+    """A trust boundary drawn as a cluster: the assets placed directly in it and the
+    clusters drawn inside it."""
+
+    index: int
+    boundary: TrustBoundary
+    assets: tuple[str, ...]
+    inner: tuple[_Box, ...]
+
+
+def _boxes(selection: _Selection) -> tuple[_Box, ...]:
+    """The trust boundaries as nested clusters. A boundary whose shown assets all lie in
+    another boundary is drawn inside the smallest such one (with the same assets: inside
+    the one first by id); each asset is drawn in the smallest boundary that holds it, so
+    a boundary that overlaps another only in part misses the assets drawn in the other."""
+    shown = {a.id for a in selection.assets}
+    members = [frozenset(b.assets) & shown for b in selection.boundaries]
+    order = sorted(range(len(members)), key=lambda i: (len(members[i]), i))
+
+    def smallest_holding(asset_id: str) -> int:
+        return next(i for i in order if asset_id in members[i])
+
+    placed: dict[int, list[str]] = {}
+    for asset_id in sorted(set().union(*members)) if members else []:
+        placed.setdefault(smallest_holding(asset_id), []).append(asset_id)
+    parent: dict[int, int] = {}
+    for i, inside in enumerate(members):
+        around = [
+            j
+            for j in order
+            if j != i and inside and inside <= members[j] and (inside != members[j] or j < i)
+        ]
+        if around:
+            parent[i] = around[0]
+
+    def box(i: int) -> _Box | None:
+        inner = tuple(b for b in (box(j) for j in range(len(members)) if parent.get(j) == i) if b)
+        assets = tuple(placed.get(i, ()))
+        if not assets and not inner:
+            return None
+        return _Box(i, selection.boundaries[i], assets, inner)
+
+    return tuple(b for b in (box(i) for i in range(len(members)) if i not in parent) if b)
+
+
+def _cluster_lines(box: _Box, depth: int) -> list[str]:
+    pad = "  " * depth
+    boundary = box.boundary
+    tooltip = f"{boundary.id}: {boundary.name} (trust boundary)"
+    lines = [
+        f"{pad}subgraph cluster_{box.index} {{",
+        f'{pad}  label="{_wrap(boundary.name, 40)}"; fontsize=13; style=dashed; color=red; '
+        "fontcolor=red;",
+        f"{pad}  {_link(boundary.id, tooltip, '; ')};",
+    ]
+    lines.extend(f"{pad}  {_q(asset_id)};" for asset_id in box.assets)
+    for inner in box.inner:
+        lines.extend(_cluster_lines(inner, depth + 1))
+    lines.append(f"{pad}}}")
+    return lines
+
+
+def _in_boxes(boxes: Iterable[_Box]) -> dict[str, int]:
+    """Asset id -> the cluster it is drawn in."""
+    found: dict[str, int] = {}
+    for box in boxes:
+        found.update(dict.fromkeys(box.assets, box.index))
+        found.update(_in_boxes(box.inner))
+    return found
+
+
+COMPACT_FLOWS = 20
+"""A diagram with more data flows than this labels each flow with its id only (the
+interface, what it carries and the protocol are in its tooltip and on its page)."""
+DIRECTIONS = ("LR", "TB")
+"""The directions tried for each data-flow diagram; `choose_drawing` picks a drawing."""
+STAGGERS = (1, 2)
+"""The numbers of ranks tried for the leaves of an asset (see `_staggered`)."""
+STACK = 3
+"""Top to bottom, assets without a data flow are stacked this many high (with invisible
+edges), rather than all side by side in the first rank."""
 
 
 def dataflow_dot(
@@ -169,48 +306,112 @@ def dataflow_dot(
     elements: Iterable[str] | None,
     title: str,
     layout: Layout = LAYOUTS[0],
+    direction: str = DIRECTIONS[0],
+    stagger: int = 1,
 ) -> str:
-    """DOT source of the data-flow diagram of the given elements (None: everything)."""
+    """DOT source of the data-flow diagram of the given elements (None: everything),
+    drawn left to right (`direction` "LR") or top to bottom ("TB").
+
+    Each asset, data flow and trust boundary is a link to its item page
+    (`../items/<ID>.html`, target `_top`) with its id and name as tooltip. Text is 12 pt
+    or more (1 pt is 1.333 CSS px at the natural size of the SVG)."""
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
     selection = _select(arch, elements)
-    shown = {a.id for a in selection.assets}
+    names = {a.id: a.name for a in arch.assets}
     if not layout.boundaries_as_boxes and selection.boundaries:
         title = f"{title} (trust boundaries in [brackets])"
-    graph = f"label={_q(title)}; labelloc=t; fontname=Arimo; fontsize=14; rankdir=LR;"
-    if layout.splines != "spline":  # Graphviz's default: the source stays as it always was
+    graph = (
+        f"label={_q(title)}; labelloc=t; fontname=Arimo; fontsize=16; rankdir={direction}; "
+        "nodesep=0.35; ranksep=0.5;"
+    )
+    if layout.splines != "spline":  # Graphviz's default
         graph += f" splines={layout.splines};"
     lines = [
         "digraph dataflow {",
         f"  {graph}",
-        "  node [fontname=Arimo, fontsize=10, style=filled, fillcolor=white];",
-        "  edge [fontname=Arimo, fontsize=9];",
+        '  node [fontname=Arimo, fontsize=12, style=filled, fillcolor=white, margin="0.14,0.07"];',
+        "  edge [fontname=Arimo, fontsize=12];",
     ]
     inside: dict[str, list[str]] = {}
-    placed: set[str] = set()
-    for index, boundary in enumerate(selection.boundaries):
-        members = [a for a in sorted(boundary.assets) if a in shown and a not in placed]
-        for asset_id in sorted(set(boundary.assets) & shown):
+    for boundary in selection.boundaries:
+        for asset_id in sorted(boundary.assets):
             inside.setdefault(asset_id, []).append(boundary.name)
-        if not members or not layout.boundaries_as_boxes:
-            continue
-        lines.append(f"  subgraph cluster_{index} {{")
-        lines.append(f"    label={_q(boundary.name)}; style=dashed; color=red; fontcolor=red;")
-        for asset_id in members:
-            placed.add(asset_id)
-            lines.append(f"    {_q(asset_id)};")
-        lines.append("  }")
+    boxes = _boxes(selection) if layout.boundaries_as_boxes else ()
+    for box in boxes:
+        lines.extend(_cluster_lines(box, 1))
     for asset in selection.assets:
-        label = f"{_wrap(asset.name)}\\n({asset.kind.value})"
+        kind = asset.kind.value.replace("_", " ")
+        label = f"{_wrap(asset.name, 22)}\\n({kind})"
         if not layout.boundaries_as_boxes and asset.id in inside:
             label += "\\n" + _wrap("[" + "; ".join(inside[asset.id]) + "]")
         critical = ", penwidth=2, color=darkred" if asset.critical_function else ""
+        tooltip = f"{asset.id}: {asset.name} ({kind}"
+        tooltip += ", critical function)" if asset.critical_function else ")"
         lines.append(
             f'  {_q(asset.id)} [label="{label}", shape={_SHAPES.get(asset.kind.value, "box")}'
-            f"{critical}];"
+            f"{critical}, {_link(asset.id, tooltip)}];"
         )
+    if direction == "TB":
+        lines.extend(_stacks(selection, _in_boxes(boxes)))
+    compact = len(selection.flows) > COMPACT_FLOWS
+    minlen = _staggered(selection, stagger)
     for flow in selection.flows:
-        lines.append(f"  {_q(flow.from_)} -> {_q(flow.to)} [label={_q(_flow_label(flow))}];")
+        tooltip = _flow_tooltip(flow, names)
+        longer = f", minlen={minlen[flow.id]}" if minlen.get(flow.id, 1) > 1 else ""
+        lines.append(
+            f'  {_q(flow.from_)} -> {_q(flow.to)} [label="{_flow_label(flow, compact)}", '
+            f"{_link(flow.id, tooltip)}, labeltooltip={_tooltip(tooltip)}{longer}];"
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _staggered(selection: _Selection, levels: int) -> dict[str, int]:
+    """Flow id -> minlen: the assets that talk to one other asset only (its leaves) put
+    in `levels` ranks in turn, so that an asset with many leaves does not stand them all
+    in one row (as Graphviz's `unflatten -l`)."""
+    if levels <= 1:
+        return {}
+    neighbours: dict[str, set[str]] = {}
+    for flow in selection.flows:
+        if flow.from_ != flow.to:
+            neighbours.setdefault(flow.from_, set()).add(flow.to)
+            neighbours.setdefault(flow.to, set()).add(flow.from_)
+    leaves: dict[str, list[str]] = {}
+    for asset_id in sorted(neighbours):
+        if len(neighbours[asset_id]) == 1:
+            (hub,) = neighbours[asset_id]
+            if len(neighbours[hub]) > 1:  # not two assets that talk only to each other
+                leaves.setdefault(hub, []).append(asset_id)
+    level: dict[str, int] = {}
+    for group in leaves.values():
+        if len(group) > levels:
+            level.update((leaf, 1 + number % levels) for number, leaf in enumerate(group))
+    return {
+        flow.id: max(level.get(flow.from_, 1), level.get(flow.to, 1))
+        for flow in selection.flows
+        if flow.from_ in level or flow.to in level
+    }
+
+
+def _stacks(selection: _Selection, cluster: dict[str, int]) -> list[str]:
+    """Invisible edges that stack the assets without a data flow STACK high, in each
+    cluster (and outside all clusters), so that they do not all stand in one row."""
+    linked = {end for flow in selection.flows for end in (flow.from_, flow.to)}
+    alone: dict[int, list[str]] = {}
+    for asset in selection.assets:
+        if asset.id not in linked:
+            alone.setdefault(cluster.get(asset.id, -1), []).append(asset.id)
+    lines: list[str] = []
+    for group in alone.values():
+        for start in range(0, len(group), STACK):
+            column = group[start : start + STACK]
+            lines.extend(
+                f"  {_q(upper)} -> {_q(lower)} [style=invis];"
+                for upper, lower in itertools.pairwise(column)
+            )
+    return lines
 
 
 # "lib/pathplan/shortest.c:333: " and the like: where in Graphviz's source a message is from
@@ -272,7 +473,7 @@ def render_svg(
         stdout, stderr = process.communicate(dot_source.encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:
         _stop(process)
-        raise DiagramError(f"timed out after {timeout:.3g} s") from None
+        raise _TimedOut(f"timed out after {timeout:.3g} s") from None
     except BaseException:
         _stop(process)
         raise
@@ -286,7 +487,10 @@ def render_svg(
     if "<svg" not in svg:
         raise DiagramError("no SVG in the output")
     # drop the generator comment (a version string) so outputs do not depend on it
-    return re.sub(r"<!-- Generated by .*?-->\n?", "", svg, flags=re.S)
+    svg = re.sub(r"<!-- Generated by .*?-->\n?", "", svg, flags=re.S)
+    # Graphviz names the one font it measured with; browsers without Arimo need a fallback
+    # of the same metrics (Liberation Sans, Arial) rather than their default serif
+    return svg.replace('font-family="Arimo"', f'font-family="{FONT_FALLBACK}"')
 
 
 _ROW_STYLE = {
@@ -357,6 +561,71 @@ def placeholder_svg(
     )
 
 
+_DIRECTION_NAMES = {"LR": "left to right", "TB": "top to bottom"}
+_CANDIDATES = tuple((d, stagger) for stagger in STAGGERS for d in DIRECTIONS)
+
+
+def _describe(direction: str, stagger: int) -> str:
+    name = _DIRECTION_NAMES[direction]
+    return name if stagger == 1 else f"{name} with leaves in {stagger} ranks"
+
+
+def _reasons(reasons: dict[str, str]) -> str:
+    """Why a layout failed in each way tried, in a few words (once when all the same)."""
+    if len(set(reasons.values())) == 1:
+        return next(iter(reasons.values()))
+    return "; ".join(f"{tried}: {why}" for tried, why in reasons.items())
+
+
+_SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"')
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    """(width, height) of an SVG at its natural size, in CSS px (1 pt = 4/3 px)."""
+    match = _SVG_SIZE.search(svg)
+    if match is None:
+        raise ValueError("no width and height on the <svg> element")
+    scale = {"pt": 4 / 3, "px": 1.0, None: 1.0}
+    return (
+        float(match[1]) * scale[match[2]],
+        float(match[3]) * scale[match[4]],
+    )
+
+
+FIT_WIDTH_PX = 720.0
+"""About the width of the site's text column: a diagram this wide or less is seen whole
+(the site shows each diagram at its natural size, in a box that scrolls sideways)."""
+
+
+def choose_drawing(drawings: Sequence[str]) -> str:
+    """The most readable of several drawings of one diagram (other directions, leaves
+    staggered or not), each seen at its natural size: of those that fit in FIT_WIDTH_PX
+    the least tall (the least scrolling), else the narrowest (a page scrolls down more
+    easily than sideways); the first on a tie."""
+
+    def size(svg: str) -> tuple[float, float]:
+        try:
+            return svg_size(svg)
+        except ValueError:  # not from a real Graphviz: last choice
+            return math.inf, math.inf
+
+    sized = [(size(svg), number) for number, svg in enumerate(drawings)]
+    fitting = [(h, w, n) for (w, h), n in sized if w <= FIT_WIDTH_PX]
+    if fitting:
+        return drawings[min(fitting)[2]]
+    return drawings[min((w, h, n) for (w, h), n in sized)[2]]
+
+
+_LINK_TAG = re.compile(r"""</a\s*>|<a(?:\s+[^\s=<>/"']+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
+
+
+def without_links(svg: str) -> str:
+    """`svg` without its links: each `<a ...>` and `</a>` that Graphviz writes around a
+    linked node, edge or cluster is removed and what it held is kept (for the PDFs, where
+    a link would point into the build folder)."""
+    return _LINK_TAG.sub("", svg)
+
+
 def _draw_dataflow(
     subject: str,
     arch: Architecture,
@@ -372,26 +641,44 @@ def _draw_dataflow(
     out_of_time = False
     for number, program in enumerate(programs):
         engine = "" if number == 0 else "the system Graphviz `dot` with "
+        not_started: DiagramError | None = None
         for layout in LAYOUTS:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                out_of_time = True
+            drawn: list[str] = []
+            reasons: dict[str, str] = {}
+            tried: set[str] = set()
+            for direction, stagger in _CANDIDATES:
+                source = dataflow_dot(arch, elements, title, layout, direction, stagger)
+                if source in tried:  # nothing to stagger: the same drawing again
+                    continue
+                tried.add(source)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    out_of_time = True
+                    break
+                timeout = min(LAYOUT_TIMEOUT_SECONDS, remaining)
+                try:
+                    drawn.append(render_svg(source, program, timeout=timeout))
+                except _NotStarted as exc:  # no layout can help: on to the next program
+                    not_started = exc
+                    break
+                except DiagramError as exc:
+                    reasons[_describe(direction, stagger)] = str(exc)
+                    if isinstance(exc, _TimedOut):  # the others would take long too
+                        break
+            if not_started is not None:
+                failures.append(f"`{Path(program).name}` ({not_started})")
                 break
-            source = dataflow_dot(arch, elements, title, layout)
-            try:
-                svg = render_svg(source, program, timeout=min(LAYOUT_TIMEOUT_SECONDS, remaining))
-            except _NotStarted as exc:  # no layout can help: on to the next program
-                failures.append(f"`{Path(program).name}` ({exc})")
+            if drawn:
+                if failures:
+                    problems.append(
+                        f"{subject}: Graphviz failed with {', '.join(failures)}; "
+                        f"drawn with {engine}{layout.describe()}"
+                    )
+                return choose_drawing(drawn)
+            if reasons:
+                failures.append(f"{engine}{layout.describe()} ({_reasons(reasons)})")
+            if out_of_time:
                 break
-            except DiagramError as exc:
-                failures.append(f"{engine}{layout.describe()} ({exc})")
-                continue
-            if failures:
-                problems.append(
-                    f"{subject}: Graphviz failed with {', '.join(failures)}; "
-                    f"drawn with {engine}{layout.describe()}"
-                )
-            return svg
         if out_of_time:
             break
     if not programs:
