@@ -29,22 +29,77 @@ says how many there were):
   MD4, MD6, SHA224, ADLER32) are noted.
 - `licenses`: `licenseConcluded` then `licenseDeclared` (when different), as SPDX
   expressions; NOASSERTION and NONE are left out.
-- `depends_on`: edges between packages of this document from the relationships in
-  `_DEPENDS` (DEPENDS_ON; DEPENDENCY_OF and the runtime, optional and provided kinds
-  reversed; STATIC_LINK and DYNAMIC_LINK; CONTAINS, and CONTAINED_BY reversed: a package that
-  contains others depends on them, so that an image or firmware package reaches its parts).
+- `depends_on`: edges between packages (of this document and of the other documents it
+  leads to, below) from the relationships in `_DEPENDS` (DEPENDS_ON; DEPENDENCY_OF and the
+  runtime, optional and provided kinds reversed; STATIC_LINK and DYNAMIC_LINK; CONTAINS, and
+  CONTAINED_BY reversed: a package that contains others depends on them, so that an image or
+  firmware package reaches its parts).
   Build, development and test dependencies are not part of what ships and are left out.
   Relationships are plain edges: a cycle is kept as written and nothing follows it here.
   A file's dependency and link relationships count for the packages that contain it
   (CONTAINS, CONTAINED_BY, `hasFiles`, or files listed after a package in tag-value):
   `main-binary DYNAMIC_LINK libc` makes the package holding `main-binary` depend on `libc`;
-  containment itself makes edges between packages only. Elements of other documents
-  (`DocumentRef-…:SPDXRef-…`) are not followed; a note counts them.
+  containment itself makes edges between packages only.
+
+Other documents. A relationship may name an element of another SPDX document,
+`DocumentRef-X:SPDXRef-Y`, the document declaring `DocumentRef-X` in `externalDocumentRefs`
+with that document's `documentNamespace` (`spdxDocument`) and checksum. Yocto's create-spdx
+writes an image so: one image package that CONTAINS
+`DocumentRef-busybox:SPDXRef-Package-busybox` and so on, one package document per installed
+package (deploy/spdx/MACHINE/packages/), each in turn referring to its recipe document
+(GENERATED_FROM) and, from the image, to runtime documents (OTHER). The import follows them:
+
+- Which elements: all packages of the imported document, as before; an element of another
+  document when a relationship in `_DEPENDS` leads to it from an imported package (in
+  whichever document read states it), or when the imported document names it as the
+  dependent side of such a relationship or DESCRIBES it; and so on recursively, through the
+  references of the documents read too. A file stands for the packages that contain it (for
+  the dependency and link kinds), as within one document; `DocumentRef-X:SPDXRef-DOCUMENT`
+  stands for the packages document X describes. Other kinds lead nowhere: Yocto's recipe
+  (GENERATED_FROM) and runtime (OTHER) documents are not read, and a note counts the
+  referenced documents nothing led to, and the packages of read documents nothing reached.
+  Each package is imported once and each document read once, so cycles of relationships and
+  of documents end.
+- Where: in the folder of the imported file and its subfolders only, never elsewhere and
+  never by fetching the namespace URI (`spdx_refs.DocumentFinder`: hidden folders, symbolic
+  links that lead out of the folder and files larger than `MAX_SBOM_BYTES` are left out; the
+  search stops at `spdx_refs.MAX_SCANNED_FILES` files or `MAX_SCANNED_BYTES` read; the
+  files an `index.json` as Yocto writes it lists are tried first; none is needed). The
+  document used is the file whose `documentNamespace` is the reference's `spdxDocument` and
+  whose checksum is the reference's (SHA1, as the specification and Yocto have it; the other
+  algorithms Python computes are checked the same way). It is parsed and validated as the
+  imported file is, JSON or tag-value; its tolerated messages are notes naming its file.
+  A Yocto archive must be extracted first (it holds every referenced document, flat, with
+  `index.json`): `tar --zstd -xf IMAGE.spdx.tar.zst -C artifacts/sbom/firmware/`, then
+  `cyberfile sbom import artifacts/sbom/firmware/IMAGE.spdx.json`. The IMAGE.spdx.json of
+  deploy/images/MACHINE/ imported where it lies finds none of them. `--copy` copies the
+  imported file alone, so a copied image document finds none either: copy the folder.
+- Not followed, and said so in `skipped` (how many documents and references, the first few
+  DocumentRef ids with their namespaces and why), never dropped silently: a document not
+  found; found with another checksum (a cycle of documents always has one somewhere: a
+  document cannot hold the SHA1 of a document that holds its own); not valid SPDX (the
+  library's first messages); a checksum algorithm Python does not compute (MD2, MD4, MD6,
+  BLAKE3). Also noted: an element a found document does not have. The import goes on with
+  what it has; an invalid imported document is still refused.
+- Refs: as in one document. A package of another document with the purl of a package
+  imported already is that component (the first is kept, a note says so); a package without
+  purl whose SPDXID a package of another document imported already has (without purl
+  either) gets `spdx:NAMESPACE#SPDXID`, and a note says so.
+- Drift: `sha256` is the imported file's alone, and that is enough for the documents it
+  leads to: each is used only when its checksum is the one the document naming it holds, so
+  the imported file fixes, through the chain of checksums, the bytes of every document read
+  (Yocto writes a new image document, with new SHA1s, whenever a package document changes).
+  It does not cover what the folder holds: a referenced document missing (or refused) at
+  import that is added (or fixed) later, or one removed or changed after the import, changes
+  what a re-import gives (more packages, or fewer and a note) while the imported file, and so
+  `drift`, stays the same; as does a search cut short by its limits. The notes of the import
+  list every such reference.
 
 Document level: `spec_version` is `spdxVersion` (`SPDX-2.3`); `serial_number` the
 `documentNamespace`; `timestamp` `creationInfo.created`; `authors` the `Person:` and
 `Organization:` creators (their names), `tools` the `Tool:` creators; `roots` the packages
-the document DESCRIBES (or that are DESCRIBED_BY it; a document of one package describes it).
+the document DESCRIBES (or that are DESCRIBED_BY it; a document of one package describes it),
+packages of other documents included.
 
 Size: the same limit as CycloneDX (`MAX_SBOM_BYTES`, 256 MiB).
 
@@ -55,8 +110,12 @@ validating 5,000 packages took 38 s, parsing 1,500 packages of tag-value 63 s.
 `_linear_time()` replaces those lookups, while one document is parsed and validated, with
 indexed ones that give the same answers (tests/test_spdx_import.py compares them with the
 library's own on every example and on a document full of mistakes); the checks themselves
-stay the library's. The tag-value lexer also reads `<text>` blocks in runs
-(`_text_lexer`), so a 50 MB block takes a fraction of a second instead of half a minute.
+stay the library's. The JSON parser's copies of the relationships without comments (two per
+document, only asked `in`) and its check of each `DocumentRef-` against every external
+reference are indexed too: an image of 500 package documents and 5,000 packages is read in
+about 2 s (benchmarks/spdx_import_speed.py). The tag-value lexer also reads `<text>` blocks
+in runs (`_text_lexer`), so a 50 MB block takes a fraction of a second instead of half a
+minute.
 """
 
 from __future__ import annotations
@@ -65,8 +124,10 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +140,7 @@ from cyberfile.sbom.cyclonedx_read import (
     SbomReadError,
     with_edges,
 )
+from cyberfile.sbom.spdx_refs import DocumentFinder, digest
 
 if TYPE_CHECKING:
     from spdx_tools.spdx.model.document import Document
@@ -88,6 +150,9 @@ SPDX_VERSIONS = ("SPDX-2.2", "SPDX-2.3")
 
 SHOWN_PROBLEMS = 3
 """How many of spdx-tools' messages a refusal shows."""
+
+SHOWN_REFERENCES = 5
+"""How many references (or elements) a note about other documents names."""
 
 _HASHES = {
     "MD5": HashAlgorithm.MD5,
@@ -390,11 +455,10 @@ def _hashes(package: Package, where: str, skipped: list[str]) -> dict[str, str]:
     return out
 
 
-def _identity(package: Package, skipped: list[str]) -> tuple[str | None, str | None]:
+def _identity(package: Package, where: str, skipped: list[str]) -> tuple[str | None, str | None]:
     """(purl, cpe) from the package's external references."""
     purl: str | None = None
     cpe: str | None = None
-    where = package.spdx_id
     extra_cpes = 0
     for reference in package.external_references:
         kind, locator = reference.reference_type, reference.locator.strip()
@@ -427,8 +491,8 @@ def _identity(package: Package, skipped: list[str]) -> tuple[str | None, str | N
     return purl, cpe
 
 
-def _component(package: Package, ref: str, skipped: list[str]) -> ImportedComponent:
-    purl, cpe = _identity(package, skipped)
+def _component(package: Package, ref: str, skipped: list[str], where: str) -> ImportedComponent:
+    purl, cpe = _identity(package, where, skipped)
     purpose = package.primary_package_purpose
     return ImportedComponent(
         ref=ref,
@@ -438,7 +502,7 @@ def _component(package: Package, ref: str, skipped: list[str]) -> ImportedCompon
         version=(package.version or "").strip() or None,
         supplier=_actor_name(package.supplier) or _actor_name(package.originator),
         purl=purl,
-        hashes=_hashes(package, package.spdx_id, skipped),
+        hashes=_hashes(package, where, skipped),
         licenses=_licenses(package),
         depends_on=(),
         cpe=cpe,
@@ -452,50 +516,424 @@ def _ref_of(package: Package) -> str:
     return f"spdx:{package.spdx_id}"
 
 
-def _graph(document: Document, by_id: dict[str, str]) -> tuple[list[str], dict[str, set[str]], int]:
-    """(roots, dependency edges between refs, relationships naming other documents)."""
-    document_id = document.creation_info.spdx_id
+# -- the documents an import reads -----------------------------------------------------------
+
+_Key = tuple[str, str]
+"""An element anywhere: (the documentNamespace of its document, its SPDXID there)."""
+
+
+@dataclass
+class _Doc:
+    """What the import keeps of one SPDX document it read."""
+
+    namespace: str
+    path: Path
+    label: str
+    """How notes name it: the imported file's name, or the path of another document
+    relative to the imported file's folder."""
+    document_id: str
+    packages: dict[str, Package]
+    holders: dict[str, list[str]]
+    """File id -> ids of the packages that contain it."""
+    elements: set[str]
+    described: list[str]
+    """Ids the document DESCRIBES (or that are DESCRIBED_BY it), as written."""
+    links: list[tuple[str, str, bool]]
+    """(dependent, dependency, containment) from the relationships in `_DEPENDS`, ids as
+    written (`DocumentRef-X:SPDXRef-Y` for elements of other documents)."""
+    refs: dict[str, Any]
+    """externalDocumentId -> spdx-tools ExternalDocumentRef."""
+    files: int
+    snippets: int
+    digests: dict[str, str | None] = field(default_factory=dict)
+
+    def digest(self, algorithm: str) -> str | None:
+        if algorithm not in self.digests:
+            try:
+                self.digests[algorithm] = digest(algorithm, self.path.read_bytes())
+            except OSError:
+                self.digests[algorithm] = None
+        return self.digests[algorithm]
+
+
+def _summary(document: Document, path: Path, label: str, raw: bytes) -> _Doc:
+    info = document.creation_info
+    packages: dict[str, Package] = {}
+    for package in document.packages:
+        packages.setdefault(package.spdx_id, package)
     file_ids = {f.spdx_id for f in document.files}
-    holders: dict[str, set[str]] = {}  # file id -> refs of the packages that contain it
+    holders: dict[str, list[str]] = {}
+    described: list[str] = []
+    links: list[tuple[str, str, bool]] = []
     for relationship in document.relationships:
         kind = relationship.relationship_type.name
-        element, related = relationship.spdx_element_id, str(relationship.related_spdx_element_id)
-        if kind == "CONTAINS" and element in by_id and related in file_ids:
-            holders.setdefault(related, set()).add(by_id[element])
-        elif kind == "CONTAINED_BY" and related in by_id and element in file_ids:
-            holders.setdefault(element, set()).add(by_id[related])
-
-    def refs(spdx_id: str) -> set[str]:
-        if spdx_id in by_id:
-            return {by_id[spdx_id]}
-        return holders.get(spdx_id, set())
-
-    roots: list[str] = []
-    edges: dict[str, set[str]] = {}
-    external = 0
-    for relationship in document.relationships:
-        kind = relationship.relationship_type.name
-        element, related = relationship.spdx_element_id, str(relationship.related_spdx_element_id)
-        if kind == "DESCRIBES" and element == document_id and related in by_id:
-            roots.append(by_id[related])
+        element, related = relationship.spdx_element_id, relationship.related_spdx_element_id
+        if not isinstance(related, str):  # NONE, NOASSERTION
             continue
-        if kind == "DESCRIBED_BY" and related == document_id and element in by_id:
-            roots.append(by_id[element])
-            continue
+        if kind == "CONTAINS" and element in packages and related in file_ids:
+            holders.setdefault(related, []).append(element)
+        elif kind == "CONTAINED_BY" and related in packages and element in file_ids:
+            holders.setdefault(element, []).append(related)
+        if kind == "DESCRIBES" and element == info.spdx_id:
+            described.append(related)
+        elif kind == "DESCRIBED_BY" and related == info.spdx_id:
+            described.append(element)
         reverse = _DEPENDS.get(kind)
-        if reverse is None:
-            continue
-        if ":" in element or ":" in related:
-            external += 1
-            continue
-        source, target = (related, element) if reverse else (element, related)
-        if kind in ("CONTAINS", "CONTAINED_BY"):  # holding files is not depending on them
-            if source in by_id and target in by_id and by_id[source] != by_id[target]:
-                edges.setdefault(by_id[source], set()).add(by_id[target])
-            continue
-        for dependent in refs(source):
-            edges.setdefault(dependent, set()).update(refs(target) - {dependent})
-    return roots, edges, external
+        if reverse is not None:
+            source, target = (related, element) if reverse else (element, related)
+            links.append((source, target, kind in ("CONTAINS", "CONTAINED_BY")))
+    return _Doc(
+        namespace=info.document_namespace,
+        path=path,
+        label=label,
+        document_id=info.spdx_id,
+        packages=packages,
+        holders={f: list(dict.fromkeys(h)) for f, h in holders.items()},
+        elements=set(packages) | file_ids | {s.spdx_id for s in document.snippets},
+        described=described,
+        links=links,
+        refs={r.document_ref_id: r for r in info.external_document_refs},
+        files=len(document.files),
+        snippets=len(document.snippets),
+        digests={"SHA1": digest("SHA1", raw)},
+    )
+
+
+@dataclass
+class _Failure:
+    """A referenced document that could not be used, and the references that named it."""
+
+    kind: str
+    """`missing`, `checksum`, `unreadable` or `unchecked`."""
+    namespace: str
+    detail: str
+    references: dict[tuple[str, str], None] = field(default_factory=dict)
+    """(label of the document that declares it, its externalDocumentId), in order."""
+    elements: set[_Key] = field(default_factory=set)
+
+
+_Via = tuple[_Doc, Any] | None
+"""How an element was named: None inside its own document, else (the document that
+names it, the ExternalDocumentRef it names it through)."""
+
+
+class _Import:
+    """The packages of the imported document and those of other documents it reaches.
+
+    Every package of the imported document is imported. An element of another document
+    (`DocumentRef-X:SPDXRef-Y`) is imported when a relationship in `_DEPENDS` leads to it
+    from an imported package, or when the imported document names it as the dependent side
+    of such a relationship or DESCRIBES it; then what it depends on, in any document read,
+    recursively. A document is read (once) when one of its elements is needed, found under
+    the imported file's folder by its namespace, and used only when its checksum is the one
+    the reference gives. Each package is imported once, so that cycles end."""
+
+    def __init__(self, main: _Doc, skipped: list[str]) -> None:
+        self.main = main
+        self.skipped = skipped
+        self.docs: dict[str, _Doc] = {main.namespace: main}
+        self.finder: DocumentFinder | None = None
+        self.verified: set[tuple[str, str, str]] = set()
+        self.failures: dict[tuple[str, str, str], _Failure] = {}
+        self.refs: dict[_Key, str] = {}  # package -> its component's ref, in import order
+        self.owners: dict[str, _Key] = {}
+        self.components: list[ImportedComponent] = []
+        self.out: dict[_Key, list[tuple[_Key, _Via, bool]]] = {}
+        self.waiting: dict[str, list[tuple[_Key, _Via, _Key, _Via, bool]]] = {}
+        self.queue: deque[tuple[_Key | None, _Key, _Via, bool]] = deque()
+        self.edges: dict[str, set[str]] = {}
+        self.missing: dict[tuple[str, str], None] = {}
+        self.undeclared: dict[tuple[str, str], None] = {}
+
+    def run(self) -> tuple[list[str], list[str]]:
+        """(roots, notes): imports, and returns the refs of the roots."""
+        main = self.main
+        self._admit(main)
+        for package_id in main.packages:
+            self._reach((main.namespace, package_id))
+        described: list[tuple[_Key, _Via]] = []
+        for spdx_id in main.described:
+            resolved = self._resolve(main, spdx_id)
+            if resolved is not None and resolved[1] is not None:
+                described.append(resolved)
+                self.queue.append((None, resolved[0], resolved[1], False))
+        for source, _, containment in main.links:
+            resolved = self._resolve(main, source)
+            if resolved is not None and resolved[1] is not None:
+                self.queue.append((None, resolved[0], resolved[1], containment))
+        while self.queue:
+            self._follow(*self.queue.popleft())
+        roots = [self.refs[(main.namespace, i)] for i in main.described if i in main.packages]
+        for key, via in described:
+            if self._usable(key, via) is not None:
+                roots.extend(self.refs[k] for k in self._expand(key, False, True) if k in self.refs)
+        if not roots and len(main.packages) == 1:
+            roots.append(self.refs[(main.namespace, next(iter(main.packages)))])
+        return roots, self._notes()
+
+    # -- elements and documents -------------------------------------------------------------
+
+    def _resolve(self, doc: _Doc, spdx_id: str) -> tuple[_Key, _Via] | None:
+        if ":" not in spdx_id:
+            return (doc.namespace, spdx_id), None
+        document_ref, local = spdx_id.split(":", 1)
+        reference = doc.refs.get(document_ref)
+        if reference is None:  # spdx-tools' validation refuses this; kept safe anyway
+            self.undeclared[(doc.label, spdx_id)] = None
+            return None
+        return (reference.document_uri, local), (doc, reference)
+
+    def _admit(self, doc: _Doc) -> None:
+        """Take in a document's relationships (those whose dependent is in a document not
+        read yet wait for it)."""
+        for source, target, containment in doc.links:
+            resolved_source, resolved_target = (
+                self._resolve(doc, source),
+                self._resolve(doc, target),
+            )
+            if resolved_source is None or resolved_target is None:
+                continue
+            link = (*resolved_source, *resolved_target, containment)
+            if resolved_source[0][0] in self.docs:
+                self._attach(*link)
+            else:
+                self.waiting.setdefault(resolved_source[0][0], []).append(link)
+        for link in self.waiting.pop(doc.namespace, []):
+            self._attach(*link)
+
+    def _attach(
+        self, source: _Key, source_via: _Via, target: _Key, via: _Via, contains: bool
+    ) -> None:
+        if self._usable(source, source_via) is None:
+            return
+        for package in self._expand(source, contains, source_via is not None):
+            self.out.setdefault(package, []).append((target, via, contains))
+            if package in self.refs:
+                self.queue.append((package, target, via, contains))
+
+    def _expand(self, key: _Key, contains: bool, foreign: bool) -> list[_Key]:
+        """The packages an element stands for: itself; for a dependency or link
+        relationship, the packages that contain a file; named from another document, a
+        document stands for the packages it describes."""
+        doc = self.docs[key[0]]
+        spdx_id = key[1]
+        if spdx_id in doc.packages:
+            return [key]
+        if spdx_id == doc.document_id:
+            if not foreign:
+                return []
+            return [(doc.namespace, d) for d in doc.described if d in doc.packages]
+        if spdx_id in doc.elements:
+            return [] if contains else [(doc.namespace, h) for h in doc.holders.get(spdx_id, ())]
+        self.missing[(doc.label, spdx_id)] = None
+        return []
+
+    def _follow(self, dependent: _Key | None, target: _Key, via: _Via, contains: bool) -> None:
+        if self._usable(target, via) is None:
+            return
+        for package in self._expand(target, contains, via is not None):
+            ref = self._reach(package)
+            if dependent is not None and ref != self.refs[dependent]:
+                self.edges.setdefault(self.refs[dependent], set()).add(ref)
+
+    def _reach(self, key: _Key) -> str:
+        """The package's ref, importing it the first time."""
+        if key in self.refs:
+            return self.refs[key]
+        doc = self.docs[key[0]]
+        package = doc.packages[key[1]]
+        where = package.spdx_id if doc is self.main else f"{package.spdx_id} in {doc.label}"
+        ref = _ref_of(package)
+        owner = self.owners.get(ref)
+        if owner is not None and ref.startswith("spdx:") and owner[0] != key[0]:
+            ref = f"spdx:{key[0]}#{key[1]}"
+            self.skipped.append(
+                f"{where}: a package of another document has the same SPDXID and neither has "
+                f"a purl; imported as {ref}"
+            )
+            owner = None
+        self.refs[key] = ref
+        if owner is not None:
+            self.skipped.append(f"{ref}: listed more than once ({where}); kept the first")
+        else:
+            self.owners[ref] = key
+            self.components.append(_component(package, ref, self.skipped, where))
+        for target, via, contains in self.out.get(key, ()):
+            self.queue.append((key, target, via, contains))
+        return ref
+
+    def _usable(self, key: _Key, via: _Via) -> _Doc | None:
+        """The document of `key`, read if need be, when the reference that names it can be
+        followed; None (and the reason kept for the notes) when it cannot."""
+        namespace = key[0]
+        if via is None:
+            return self.docs[namespace]
+        declaring, reference = via
+        algorithm = reference.checksum.algorithm.name
+        expected = reference.checksum.value.strip().lower()
+        check = (namespace, algorithm, expected)
+        if check in self.verified:
+            return self.docs[namespace]
+        failure = self.failures.get(check)
+        if failure is None:
+            failure = self._check(namespace, algorithm, expected)
+            if failure is None:
+                self.verified.add(check)
+                return self.docs[namespace]
+            self.failures[check] = failure
+        failure.references[(declaring.label, reference.document_ref_id)] = None
+        failure.elements.add(key)
+        return None
+
+    def _check(self, namespace: str, algorithm: str, expected: str) -> _Failure | None:
+        if digest(algorithm, b"") is None:
+            return _Failure("unchecked", namespace, f"its {algorithm} checksum")
+        known = self.docs.get(namespace)
+        if known is not None:
+            found = known.digest(algorithm)
+            if found == expected:
+                return None
+            return _Failure(
+                "checksum",
+                namespace,
+                f"{known.label} (already read) has {algorithm} {found}, the reference {expected}",
+            )
+        return self._read(namespace, algorithm, expected)
+
+    def _read(self, namespace: str, algorithm: str, expected: str) -> _Failure | None:
+        """Find, check, parse and validate the document of `namespace` (None: done)."""
+        if self.finder is None:
+            self.finder = DocumentFinder(self.main.path.parent, self.main.path, MAX_SBOM_BYTES)
+        finder = self.finder
+        mismatch: _Failure | None = None
+        problem: _Failure | None = None
+        for path in finder.files(namespace):
+            label = path.relative_to(finder.real).as_posix()
+            try:
+                raw = _read_bytes(path)
+            except SbomReadError as exc:
+                message = str(exc).removeprefix(f"{path}: ")
+                problem = problem or _Failure("unreadable", namespace, f"{label}: {message}")
+                continue
+            found = digest(algorithm, raw)
+            if found != expected:
+                mismatch = mismatch or _Failure(
+                    "checksum",
+                    namespace,
+                    f"{label} has {algorithm} {found}, the reference {expected}",
+                )
+                continue
+            try:
+                with _linear_time():
+                    document = _parse(path, raw)
+                    notes = _validate(path, document)
+            except SbomReadError as exc:
+                message = str(exc).removeprefix(f"{path}: ")
+                problem = problem or _Failure("unreadable", namespace, f"{label}: {message}")
+                continue
+            if document.creation_info.document_namespace != namespace:
+                continue  # the namespace was read from the file cheaply, and wrongly
+            doc = _summary(document, path, label, raw)
+            doc.digests[algorithm] = found
+            self.skipped.extend(f"{label}: {note}" for note in notes)
+            self.docs[namespace] = doc
+            self._admit(doc)
+            return None
+        return problem or mismatch or _Failure("missing", namespace, "")
+
+    # -- notes ------------------------------------------------------------------------------
+
+    def _notes(self) -> list[str]:
+        notes: list[str] = []
+        by_kind: dict[str, list[_Failure]] = {}
+        for failure in self.failures.values():
+            by_kind.setdefault(failure.kind, []).append(failure)
+        folder = self.main.path.parent.as_posix()
+        headings = {
+            "missing": f"not found under {folder} (no file there or in its subfolders has "
+            "their documentNamespace)",
+            "checksum": "not used: the file's checksum is not the one the reference gives",
+            "unreadable": "not used: the file is not a valid SPDX 2.2/2.3 document",
+            "unchecked": "not used: cyberfile cannot compute the checksum the reference gives",
+        }
+        for kind, heading in headings.items():
+            failures = by_kind.get(kind, [])
+            if not failures:
+                continue
+            references = [r for f in failures for r in f.references]
+            elements = {e for f in failures for e in f.elements}
+            shown = "; ".join(
+                _failure_text(f, self.main.label) for f in failures[:SHOWN_REFERENCES]
+            )
+            more = len(failures) - SHOWN_REFERENCES
+            notes.append(
+                f"{len(failures)} referenced SPDX document(s) {heading}; {len(references)} "
+                f"reference(s) to them not followed ({len(elements)} element(s) named through "
+                f"them): {shown}" + (f" (and {more} more)" if more > 0 else "")
+            )
+        if by_kind.get("missing") and self.finder is not None:
+            notes.extend(self.finder.notes())
+        if self.missing:
+            shown = ", ".join(
+                f"{i} in {label}" for label, i in list(self.missing)[:SHOWN_REFERENCES]
+            )
+            notes.append(
+                f"{len(self.missing)} element(s) named from other documents are not in "
+                f"them: {shown}" + (" ..." if len(self.missing) > SHOWN_REFERENCES else "")
+            )
+        if self.undeclared:
+            shown = ", ".join(
+                f"{i} in {label}" for label, i in list(self.undeclared)[:SHOWN_REFERENCES]
+            )
+            notes.append(
+                f"{len(self.undeclared)} relationship end(s) name an undeclared DocumentRef: "
+                + shown
+            )
+        notes.extend(self._unread())
+        return notes
+
+    def _unread(self) -> list[str]:
+        """Referenced documents nothing led to, and packages of read documents nothing
+        reached."""
+        tried = {f.namespace for f in self.failures.values()}
+        unread: dict[str, str] = {}
+        for doc in self.docs.values():
+            for document_ref, reference in doc.refs.items():
+                namespace = reference.document_uri
+                if namespace not in self.docs and namespace not in tried:
+                    name = document_ref if doc is self.main else f"{document_ref} in {doc.label}"
+                    unread.setdefault(namespace, name)
+        notes = []
+        if unread:
+            shown = ", ".join(list(unread.values())[:SHOWN_REFERENCES])
+            notes.append(
+                f"{len(unread)} referenced SPDX document(s) not read: no dependency, link or "
+                "containment relationship leads to them (GENERATED_FROM, OTHER and the like "
+                f"are not followed): {shown}" + (" ..." if len(unread) > SHOWN_REFERENCES else "")
+            )
+        others = [
+            (doc, package_id)
+            for doc in self.docs.values()
+            if doc is not self.main
+            for package_id in doc.packages
+            if (doc.namespace, package_id) not in self.refs
+        ]
+        if others:
+            shown = ", ".join(f"{i} in {doc.label}" for doc, i in others[:SHOWN_REFERENCES])
+            notes.append(
+                f"{len(others)} package(s) of the other documents read are not reached by "
+                f"those relationships; not imported: {shown}"
+                + (" ..." if len(others) > SHOWN_REFERENCES else "")
+            )
+        return notes
+
+
+def _failure_text(failure: _Failure, main: str) -> str:
+    names = ", ".join(
+        name if label == main else f"{name} in {label}" for label, name in failure.references
+    )
+    detail = f": {failure.detail}" if failure.detail else ""
+    return f"{names} ({failure.namespace}){detail}"
 
 
 def _imported(path: Path, raw: bytes, document: Document, notes: list[str]) -> ImportedSbom:
@@ -503,30 +941,15 @@ def _imported(path: Path, raw: bytes, document: Document, notes: list[str]) -> I
     from spdx_tools.spdx.model.actor import ActorType
 
     skipped = list(notes)
-    by_id: dict[str, str] = {}
-    components: list[ImportedComponent] = []
-    seen: set[str] = set()
-    for package in document.packages:
-        ref = _ref_of(package)
-        by_id[package.spdx_id] = ref
-        if ref in seen:
-            skipped.append(f"{ref}: listed more than once ({package.spdx_id}); kept the first")
-            continue
-        seen.add(ref)
-        components.append(_component(package, ref, skipped))
-
-    roots, edges, external = _graph(document, by_id)
-    if not roots and len(document.packages) == 1:
-        roots.append(by_id[document.packages[0].spdx_id])
-    if external:
+    main = _summary(document, path, path.name, raw)
+    reader = _Import(main, skipped)
+    roots, following = reader.run()
+    skipped.extend(following)
+    files = sum(d.files for d in reader.docs.values())
+    snippets = sum(d.snippets for d in reader.docs.values())
+    if files or snippets:
         skipped.append(
-            f"{external} dependency relationship(s) name elements of other SPDX documents "
-            "(DocumentRef-…); not followed"
-        )
-    if document.files or document.snippets:
-        skipped.append(
-            f"{len(document.files)} file(s) and {len(document.snippets)} snippet(s) not "
-            "imported (sbom.yaml lists packages)"
+            f"{files} file(s) and {snippets} snippet(s) not imported (sbom.yaml lists packages)"
         )
 
     info = document.creation_info
@@ -546,7 +969,7 @@ def _imported(path: Path, raw: bytes, document: Document, notes: list[str]) -> I
             for a in info.creators
             if a.actor_type == ActorType.TOOL and a.name.strip()
         ),
-        components=[with_edges(c, edges) for c in components],
+        components=[with_edges(c, reader.edges) for c in reader.components],
         skipped=skipped,
         roots=tuple(dict.fromkeys(roots)),
     )
@@ -589,6 +1012,36 @@ class _RelationshipList(list[Any]):
             return super().__contains__(item)
 
 
+class _WithoutComments(Sequence[Any]):
+    """What spdx-tools' `get_all_relationships_without_comments` returns (a copy of each
+    relationship, comment left out) for the one question its JSON parser asks of it,
+    `relationship in ...`: answered from keys, without building a Relationship (a
+    type-checked object) per relationship twice per document. Anything else builds them."""
+
+    def __init__(self, relationships: Any, strip: Any) -> None:
+        self._relationships = relationships
+        self._strip = strip
+        self._built: list[Any] | None = None
+        self._keys = {(*_relationship_key(r)[:-1], None) for r in relationships}
+
+    def _list(self) -> list[Any]:
+        if self._built is None:
+            self._built = list(self._strip(self._relationships))
+        return self._built
+
+    def __contains__(self, item: object) -> bool:
+        try:
+            return _relationship_key(item) in self._keys
+        except AttributeError:
+            return item in self._list()
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._relationships)
+
+
 class _DocumentIndex:
     """What the validator looks up, computed once per document."""
 
@@ -604,6 +1057,9 @@ class _DocumentIndex:
                 self.kinds[element.spdx_id] = type(element)
         self.files = document.files
         self.file_ids = {f.spdx_id for f in document.files}
+        self.document_refs = {
+            r.document_ref_id for r in document.creation_info.external_document_refs
+        }
         self.by_origin: dict[tuple[object, str], list[Any]] = {}
         self.by_target: dict[tuple[object, object], list[Any]] = {}
         for relationship in self.relationships:
@@ -649,6 +1105,9 @@ def _linear_time() -> Iterator[None]:
     def element_type(spdx_id: object, document: Any) -> type | None:
         return index(document).kinds.get(spdx_id) if isinstance(spdx_id, str) else None
 
+    def document_ref_present(document_ref_id: str, document: Any) -> bool:
+        return document_ref_id in index(document).document_refs
+
     def by_list(relationships: Any) -> _DocumentIndex | None:
         for candidate in indexes.values():
             if candidate.relationships is relationships:
@@ -680,8 +1139,8 @@ def _linear_time() -> Iterator[None]:
 
     strip_comments = relationship_parser.RelationshipParser.get_all_relationships_without_comments
 
-    def without_comments(existing: Any) -> list[Any]:
-        return _RelationshipList(strip_comments(existing))
+    def without_comments(existing: Any) -> Sequence[Any]:
+        return _WithoutComments(existing, strip_comments)
 
     replacements: list[tuple[object, str, object]] = [
         (tagvalue_parser, "get_spdx_licensing", lambda: spdx_licensing),
@@ -693,6 +1152,11 @@ def _linear_time() -> Iterator[None]:
         ),
         (spdx_id_validators, "is_spdx_id_present_in_document", present_in_document),
         (spdx_id_validators, "is_spdx_id_present_in_files", present_in_files),
+        (
+            spdx_id_validators,
+            "is_external_doc_ref_present_in_document",
+            document_ref_present,
+        ),
         (package_validator, "filter_by_type_and_origin", by_type_and_origin),
         (package_validator, "filter_by_type_and_target", by_type_and_target),
         (package_validator, "get_element_type_from_spdx_id", element_type),

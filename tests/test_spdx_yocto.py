@@ -1,0 +1,629 @@
+"""SPDX external document references, followed as Yocto's create-spdx writes them.
+
+The documents are generated here, shaped like `deploy/spdx/MACHINE/` (an image document,
+`packages/`, `recipes/`, Yocto's `by-namespace/` and `by-hash/` links) or like an extracted
+`IMAGE.spdx.tar.zst` (flat, with `index.json`). Every reference carries the SHA1 of the
+file as written, as create-spdx does. Expected values are read off the generated set, never
+from the reader under test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cyberfile.cli import main
+from cyberfile.load.project import load_project
+from cyberfile.sbom.cyclonedx_read import ImportedSbom, SbomReadError
+from cyberfile.sbom.read import read_sbom
+
+CREATORS = ["Tool: OpenEmbedded Core create-spdx.bbclass", "Organization: OpenEmbedded ()"]
+
+
+def namespace(name: str) -> str:
+    """A namespace as create-spdx makes it: prefix, document name, a uuid5 of the name."""
+    return f"http://spdx.org/spdxdocs/{name}-{uuid.uuid5(uuid.NAMESPACE_DNS, name)}"
+
+
+def purl(name: str, version: str) -> str:
+    return f"pkg:generic/{name}@{version}"
+
+
+def cpe(name: str, version: str) -> str:
+    return f"cpe:2.3:a:{name}:{name}:{version}:*:*:*:*:*:*:*"
+
+
+def package(
+    spdx_id: str, name: str, version: str, *, with_purl: bool = True, with_cpe: bool = True
+) -> dict[str, Any]:
+    refs = []
+    if with_purl:
+        refs.append(
+            {
+                "referenceCategory": "PACKAGE-MANAGER",
+                "referenceType": "purl",
+                "referenceLocator": purl(name, version),
+            }
+        )
+    if with_cpe:  # create-spdx writes the RDF URI as the type
+        refs.append(
+            {
+                "referenceCategory": "SECURITY",
+                "referenceType": "http://spdx.org/rdf/references/cpe23Type",
+                "referenceLocator": cpe(name, version),
+            }
+        )
+    return {
+        "SPDXID": spdx_id,
+        "name": name,
+        "versionInfo": version,
+        "supplier": "Organization: OpenEmbedded ()",
+        "downloadLocation": "NOASSERTION",
+        "filesAnalyzed": False,
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": "GPL-2.0-only",
+        "copyrightText": "NOASSERTION",
+        "externalRefs": refs,
+    }
+
+
+def rel(element: str, kind: str, related: str) -> dict[str, str]:
+    return {"spdxElementId": element, "relationshipType": kind, "relatedSpdxElement": related}
+
+
+def ref(document_ref: str, name: str, sha1: str) -> dict[str, Any]:
+    return {
+        "externalDocumentId": document_ref,
+        "spdxDocument": namespace(name),
+        "checksum": {"algorithm": "SHA1", "checksumValue": sha1},
+    }
+
+
+def write(
+    path: Path,
+    name: str,
+    packages: list[dict[str, Any]],
+    relationships: list[dict[str, str]],
+    refs: tuple[dict[str, Any], ...] = (),
+    files: tuple[dict[str, Any], ...] = (),
+) -> str:
+    """Writes an SPDX 2.3 JSON document (its first package described); returns its SHA1."""
+    document: dict[str, Any] = {
+        "spdxVersion": "SPDX-2.3",
+        "dataLicense": "CC0-1.0",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": name,
+        "documentNamespace": namespace(name),
+        "creationInfo": {"created": "2026-11-20T10:00:00Z", "creators": CREATORS},
+        "externalDocumentRefs": list(refs),
+        "packages": packages,
+        "files": list(files),
+        "relationships": [
+            rel("SPDXRef-DOCUMENT", "DESCRIBES", packages[0]["SPDXID"]),
+            *relationships,
+        ],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = json.dumps(document, indent=1, sort_keys=True).encode()
+    path.write_bytes(raw)
+    return hashlib.sha1(raw).hexdigest()
+
+
+def leaf(path: Path, name: str, version: str, *extra: dict[str, Any]) -> str:
+    spdx_id = f"SPDXRef-Package-{name}"
+    return write(path, name, [package(spdx_id, name, version), *extra], [])
+
+
+def sha1_of(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+IMAGE = "SPDXRef-Image-core-image-minimal"
+
+
+def yocto_set(folder: Path, outside: Path) -> Path:
+    """deploy/spdx/MACHINE as create-spdx leaves it, plus the mistakes under test; returns
+    the image document. Leaves are written first: a reference holds the SHA1 of a file."""
+    pkgs = folder / "packages"
+    sums: dict[str, str] = {}
+    sums["libc"] = leaf(
+        pkgs / "libc.spdx.json",
+        "libc",
+        "2.39",
+        package("SPDXRef-Package-libc-dbg", "libc-dbg", "2.39"),  # nothing reaches it
+    )
+    sums["libcrypt"] = leaf(pkgs / "libcrypt.spdx.json", "libcrypt", "4.4.36")
+    sums["recipe-busybox"] = write(
+        folder / "recipes" / "recipe-busybox.spdx.json",
+        "recipe-busybox",
+        [package("SPDXRef-Recipe-busybox", "busybox-recipe", "1.36.1")],
+        [],
+    )
+    # busybox: DEPENDS_ON libc, and its binary (a file) DYNAMIC_LINKs libcrypt
+    sums["busybox"] = write(
+        pkgs / "busybox.spdx.json",
+        "busybox",
+        [package("SPDXRef-Package-busybox", "busybox", "1.36.1")],
+        [
+            rel("SPDXRef-Package-busybox", "CONTAINS", "SPDXRef-PackagedFile-busybox-1"),
+            rel("SPDXRef-Package-busybox", "DEPENDS_ON", "DocumentRef-libc:SPDXRef-Package-libc"),
+            rel(
+                "SPDXRef-PackagedFile-busybox-1",
+                "DYNAMIC_LINK",
+                "DocumentRef-libcrypt:SPDXRef-Package-libcrypt",
+            ),
+            rel(
+                "SPDXRef-Package-busybox",
+                "GENERATED_FROM",
+                "DocumentRef-recipe-busybox:SPDXRef-Recipe-busybox",
+            ),
+        ],
+        refs=(
+            ref("DocumentRef-libc", "libc", sums["libc"]),
+            ref("DocumentRef-libcrypt", "libcrypt", sums["libcrypt"]),
+            ref("DocumentRef-recipe-busybox", "recipe-busybox", sums["recipe-busybox"]),
+        ),
+        files=(
+            {
+                "SPDXID": "SPDXRef-PackagedFile-busybox-1",
+                "fileName": "bin/busybox",  # as create-spdx writes it
+                "checksums": [{"algorithm": "SHA1", "checksumValue": "1" * 40}],
+            },
+        ),
+    )
+    # ncurses, in tag-value, depends on libc too (a diamond: libc is read once)
+    ncurses = pkgs / "ncurses.spdx"
+    ncurses.write_text(
+        "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n"
+        f"DocumentName: ncurses\nDocumentNamespace: {namespace('ncurses')}\n"
+        f"ExternalDocumentRef: DocumentRef-libc {namespace('libc')} SHA1: {sums['libc']}\n"
+        "Creator: Tool: OpenEmbedded Core create-spdx.bbclass\nCreated: 2026-11-20T10:00:00Z\n\n"
+        "PackageName: ncurses\nSPDXID: SPDXRef-Package-ncurses\nPackageVersion: 6.4\n"
+        "PackageSupplier: Organization: OpenEmbedded ()\nPackageDownloadLocation: NOASSERTION\n"
+        "FilesAnalyzed: false\nPackageLicenseConcluded: NOASSERTION\n"
+        "PackageLicenseDeclared: MIT\nPackageCopyrightText: NOASSERTION\n"
+        f"ExternalRef: PACKAGE-MANAGER purl {purl('ncurses', '6.4')}\n"
+        f"ExternalRef: SECURITY cpe23Type {cpe('ncurses', '6.4')}\n\n"
+        "Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-Package-ncurses\n"
+        "Relationship: SPDXRef-Package-ncurses DEPENDS_ON DocumentRef-libc:SPDXRef-Package-libc\n",
+        encoding="utf-8",
+    )
+    sums["ncurses"] = sha1_of(ncurses)
+    # a cycle of documents: libb was written before liba, so its SHA1 of liba is stale
+    sums["libb"] = write(
+        pkgs / "libb.spdx.json",
+        "libb",
+        [package("SPDXRef-Package-libb", "libb", "2.0")],
+        [rel("SPDXRef-Package-libb", "DEPENDS_ON", "DocumentRef-liba:SPDXRef-Package-liba")],
+        refs=(ref("DocumentRef-liba", "liba", "ab" * 20),),
+    )
+    sums["liba"] = write(
+        pkgs / "liba.spdx.json",
+        "liba",
+        [package("SPDXRef-Package-liba", "liba", "1.0")],
+        [rel("SPDXRef-Package-liba", "DEPENDS_ON", "DocumentRef-libb:SPDXRef-Package-libb")],
+        refs=(ref("DocumentRef-libb", "libb", sums["libb"]),),
+    )
+    # zlib changed after the image was written: its checksum no longer matches
+    sums["zlib"] = leaf(pkgs / "zlib.spdx.json", "zlib", "1.3.1")
+    leaf(pkgs / "zlib.spdx.json", "zlib", "1.3.2")
+    # a document that spdx-tools refuses (a relationship to an undeclared DocumentRef)
+    sums["broken"] = write(
+        pkgs / "broken.spdx.json",
+        "broken",
+        [package("SPDXRef-Package-broken", "broken", "1")],
+        [rel("SPDXRef-Package-broken", "DEPENDS_ON", "DocumentRef-nowhere:SPDXRef-x")],
+    )
+    # a good document outside the folder, reached only through symbolic links
+    sums["secret"] = leaf(outside / "secret.spdx.json", "secret", "9.9")
+    (pkgs / "secret.spdx.json").symlink_to(os.path.relpath(outside / "secret.spdx.json", pkgs))
+    (folder / "linked").symlink_to(os.path.relpath(outside, folder))
+    # the image's own base-files package has the purl a package document has too
+    sums["base-files"] = leaf(pkgs / "base-files.spdx.json", "base-files", "3.0.14")
+    # two documents with a package of the same SPDXID and no purl
+    for name in ("data1", "data2"):
+        sums[name] = write(
+            pkgs / f"{name}.spdx.json",
+            name,
+            [package("SPDXRef-Package-data", name, "1", with_purl=False, with_cpe=False)],
+            [],
+        )
+    # Yocto's links: by-namespace (no suffix) and by-hash, to the same files
+    for name in ("busybox", "libc"):
+        link = folder / "by-namespace" / "x86_64" / namespace(name).replace("/", "_")
+        hashed = folder / "by-hash" / "x86_64" / "0f1e2d" / f"{name}.spdx.json"
+        for where in (link, hashed):
+            where.parent.mkdir(parents=True, exist_ok=True)
+            where.symlink_to(os.path.relpath(pkgs / f"{name}.spdx.json", where.parent))
+
+    reached = ("busybox", "ncurses", "liba", "zlib", "broken", "secret", "base-files")
+    image = folder / "core-image-minimal.spdx.json"
+    write(
+        image,
+        "core-image-minimal",
+        [
+            package(IMAGE, "core-image-minimal", "1.0", with_purl=False, with_cpe=False),
+            package("SPDXRef-Package-base-files", "base-files", "3.0.14"),
+        ],
+        [
+            rel(IMAGE, "CONTAINS", "SPDXRef-Package-base-files"),
+            *(
+                rel(IMAGE, "CONTAINS", f"DocumentRef-{name}:SPDXRef-Package-{name}")
+                for name in (*reached, "missing")
+            ),
+            rel(IMAGE, "CONTAINS", "DocumentRef-data1:SPDXRef-Package-data"),
+            rel(IMAGE, "CONTAINS", "DocumentRef-data2:SPDXRef-Package-data"),
+            rel(IMAGE, "OTHER", "DocumentRef-runtime-busybox:SPDXRef-DOCUMENT"),
+        ],
+        refs=(
+            *(ref(f"DocumentRef-{name}", name, sums[name]) for name in reached),
+            ref("DocumentRef-missing", "missing", "cd" * 20),
+            ref("DocumentRef-data1", "data1", sums["data1"]),
+            ref("DocumentRef-data2", "data2", sums["data2"]),
+            ref("DocumentRef-runtime-busybox", "runtime-busybox", "ef" * 20),
+        ),
+    )
+    return image
+
+
+@pytest.fixture
+def image(tmp_path: Path) -> Path:
+    return yocto_set(tmp_path / "firmware", tmp_path / "outside")
+
+
+def _by_ref(sbom: ImportedSbom) -> dict[str, Any]:
+    return {c.ref: c for c in sbom.components}
+
+
+def _notes(sbom: ImportedSbom) -> str:
+    return "\n".join(sbom.skipped)
+
+
+# -- what is imported ------------------------------------------------------------------------
+
+
+def test_reachable_packages_of_other_documents_are_imported(image: Path) -> None:
+    sbom = read_sbom(image)
+    components = _by_ref(sbom)
+    expected = {
+        "spdx:SPDXRef-Image-core-image-minimal",
+        purl("base-files", "3.0.14"),
+        purl("busybox", "1.36.1"),
+        purl("libc", "2.39"),  # busybox DEPENDS_ON it, in its own document
+        purl("libcrypt", "4.4.36"),  # a file of busybox DYNAMIC_LINKs it
+        purl("ncurses", "6.4"),  # tag-value
+        purl("liba", "1.0"),
+        purl("libb", "2.0"),  # liba DEPENDS_ON it, one document further
+        "spdx:SPDXRef-Package-data",
+        f"spdx:{namespace('data2')}#SPDXRef-Package-data",
+    }
+    assert set(components) == expected, _notes(sbom)
+    for name, version in (("busybox", "1.36.1"), ("libc", "2.39"), ("ncurses", "6.4")):
+        component = components[purl(name, version)]
+        assert (component.name, component.version) == (name, version)
+        assert component.purl == purl(name, version)
+        assert component.cpe == cpe(name, version)
+        assert component.supplier == "OpenEmbedded"
+    assert components[purl("libcrypt", "4.4.36")].cpe == cpe("libcrypt", "4.4.36")
+    assert components[purl("busybox", "1.36.1")].licenses == ("GPL-2.0-only",)
+    assert components[purl("ncurses", "6.4")].licenses == ("MIT",)
+    assert components["spdx:SPDXRef-Package-data"].name == "data1"
+    assert components[f"spdx:{namespace('data2')}#SPDXRef-Package-data"].name == "data2"
+    assert sbom.roots == ("spdx:SPDXRef-Image-core-image-minimal",)
+    # the image document is the imported file: its sha256 and namespace are recorded
+    assert sbom.sha256 == hashlib.sha256(image.read_bytes()).hexdigest()
+    assert sbom.serial_number == namespace("core-image-minimal")
+
+
+def test_edges_across_documents(image: Path) -> None:
+    components = _by_ref(read_sbom(image))
+    assert set(components["spdx:SPDXRef-Image-core-image-minimal"].depends_on) == {
+        purl("base-files", "3.0.14"),
+        purl("busybox", "1.36.1"),
+        purl("ncurses", "6.4"),
+        purl("liba", "1.0"),
+        "spdx:SPDXRef-Package-data",
+        f"spdx:{namespace('data2')}#SPDXRef-Package-data",
+    }
+    assert components[purl("busybox", "1.36.1")].depends_on == (
+        purl("libc", "2.39"),
+        purl("libcrypt", "4.4.36"),
+    )
+    assert components[purl("ncurses", "6.4")].depends_on == (purl("libc", "2.39"),)
+    assert components[purl("liba", "1.0")].depends_on == (purl("libb", "2.0"),)
+    # libb's reference back to liba cannot carry liba's SHA1 (liba holds libb's): not used
+    assert components[purl("libb", "2.0")].depends_on == ()
+
+
+def test_references_that_cannot_be_followed_are_noted(image: Path) -> None:
+    sbom = read_sbom(image)
+    notes = _notes(sbom)
+    folder = image.parent.as_posix()
+    missing = next(n for n in sbom.skipped if "not found under" in n)
+    assert missing.startswith(f"2 referenced SPDX document(s) not found under {folder} ")
+    assert f"DocumentRef-missing ({namespace('missing')})" in missing
+    assert f"DocumentRef-secret ({namespace('secret')})" in missing  # only reachable by link
+    changed = next(n for n in sbom.skipped if "checksum is not the one" in n)
+    assert changed.startswith("2 referenced SPDX document(s) not used: the file's checksum")
+    zlib_now = sha1_of(image.parent / "packages" / "zlib.spdx.json")
+    zlib = f"DocumentRef-zlib ({namespace('zlib')}): packages/zlib.spdx.json has SHA1 {zlib_now}"
+    assert f"{zlib}, the reference " in changed
+    assert (
+        f"DocumentRef-liba in packages/libb.spdx.json ({namespace('liba')}): "
+        "packages/liba.spdx.json (already read) has SHA1" in changed
+    )
+    unreadable = next(n for n in sbom.skipped if "not a valid SPDX" in n)
+    assert "1 referenced SPDX document(s)" in unreadable and "DocumentRef-broken" in unreadable
+    assert "DocumentRef-nowhere" in unreadable  # spdx-tools' own message
+    # not followed: runtime (OTHER) and recipe (GENERATED_FROM) documents
+    unread = next(n for n in sbom.skipped if "not read:" in n)
+    assert unread.startswith("2 referenced SPDX document(s) not read")
+    assert "DocumentRef-runtime-busybox" in unread
+    assert "DocumentRef-recipe-busybox in packages/busybox.spdx.json" in unread
+    assert "1 package(s) of the other documents read are not reached" in notes
+    assert "SPDXRef-Package-libc-dbg in packages/libc.spdx.json" in notes
+    assert (
+        f"{purl('base-files', '3.0.14')}: listed more than once "
+        "(SPDXRef-Package-base-files in packages/base-files.spdx.json); kept the first" in notes
+    )
+    assert "SPDXRef-Package-data in packages/data2.spdx.json: a package of another" in notes
+    assert "1 file(s) and 0 snippet(s) not imported" in notes  # busybox's binary
+    # a tolerated message of another document names its file (files with filesAnalyzed false)
+    assert "packages/busybox.spdx.json: SPDXRef-Package-busybox: not conformant" in notes
+
+
+def test_symbolic_links_out_of_the_folder_are_not_followed(image: Path) -> None:
+    outside = image.parent.parent / "outside" / "secret.spdx.json"
+    assert (image.parent / "packages" / "secret.spdx.json").resolve() == outside.resolve()
+    assert (image.parent / "linked" / "secret.spdx.json").is_file()  # a linked folder too
+    sbom = read_sbom(image)
+    assert purl("secret", "9.9") not in _by_ref(sbom)
+    assert f"1 symbolic link(s) under {image.parent.as_posix()} lead outside" in _notes(sbom)
+    # the same document inside the folder is followed: the links were the only obstacle
+    (image.parent / "packages" / "secret.spdx.json").unlink()
+    shutil.copyfile(outside, image.parent / "packages" / "secret.spdx.json")
+    assert purl("secret", "9.9") in _by_ref(read_sbom(image))
+
+
+def test_nothing_outside_the_folder_is_looked_at(tmp_path: Path) -> None:
+    """The image document in a subfolder does not see the package documents beside it."""
+    image = yocto_set(tmp_path / "firmware", tmp_path / "outside")
+    alone = tmp_path / "firmware" / "image-only" / image.name
+    alone.parent.mkdir()
+    shutil.copyfile(image, alone)
+    sbom = read_sbom(alone)
+    assert set(_by_ref(sbom)) == {
+        "spdx:SPDXRef-Image-core-image-minimal",
+        purl("base-files", "3.0.14"),
+    }
+    # busybox, ncurses, liba, zlib, broken, secret, base-files, missing, data1, data2
+    assert "10 referenced SPDX document(s) not found under" in _notes(sbom)
+
+
+def _in_time(call: Callable[[], ImportedSbom], seconds: float = 60) -> ImportedSbom:
+    """call(), failing the test (instead of hanging it) if it does not return in time."""
+    result: list[ImportedSbom] = []
+    worker = threading.Thread(target=lambda: result.append(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert result, f"no result after {seconds} s: a cycle that does not end?"
+    return result[0]
+
+
+def test_cycles_of_documents_and_relationships_end(tmp_path: Path) -> None:
+    folder = tmp_path / "cycle"
+    b_id, a_id = "SPDXRef-Package-b", "SPDXRef-Package-a"
+    # b refers back to a with the SHA1 of a's first version; a refers to b
+    first_a = write(folder / "a.spdx.json", "a", [package(a_id, "a", "1")], [])
+    sha_b = write(
+        folder / "b.spdx.json",
+        "b",
+        [package(b_id, "b", "1")],
+        [rel(b_id, "DEPENDS_ON", f"DocumentRef-a:{a_id}")],
+        refs=(ref("DocumentRef-a", "a", first_a),),
+    )
+    sha_a = write(
+        folder / "a.spdx.json",
+        "a",
+        [package(a_id, "a", "1")],
+        [rel(a_id, "DEPENDS_ON", f"DocumentRef-b:{b_id}")],
+        refs=(ref("DocumentRef-b", "b", sha_b),),
+    )
+    # the image says a and b depend on each other: a cycle of relationships across documents
+    image = folder / "image.spdx.json"
+    write(
+        image,
+        "image",
+        [package(IMAGE, "image", "1", with_purl=False, with_cpe=False)],
+        [
+            rel(IMAGE, "CONTAINS", f"DocumentRef-a:{a_id}"),
+            rel(f"DocumentRef-a:{a_id}", "DEPENDS_ON", f"DocumentRef-b:{b_id}"),
+            rel(f"DocumentRef-b:{b_id}", "DEPENDS_ON", f"DocumentRef-a:{a_id}"),
+        ],
+        refs=(ref("DocumentRef-a", "a", sha_a), ref("DocumentRef-b", "b", sha_b)),
+    )
+    sbom = _in_time(lambda: read_sbom(image))
+    components = _by_ref(sbom)
+    assert set(components) == {"spdx:" + IMAGE, purl("a", "1"), purl("b", "1")}
+    assert components[purl("a", "1")].depends_on == (purl("b", "1"),)
+    assert components[purl("b", "1")].depends_on == (purl("a", "1"),)  # as the image says
+    assert "DocumentRef-a in b.spdx.json" in _notes(sbom) and "(already read) has SHA1" in _notes(
+        sbom
+    )
+    # a document whose relationships lead back to its own packages, twice over
+    assert len(sbom.components) == 3
+
+
+def test_a_relationship_from_an_element_of_another_document(tmp_path: Path) -> None:
+    """`DocumentRef-X:A DEPENDS_ON ...` in the imported document imports A (and what A
+    depends on); a reference to a document element stands for what that document describes."""
+    folder = tmp_path / "firmware"
+    sha_lib = leaf(folder / "lib.spdx.json", "lib", "1")
+    sha_app = write(
+        folder / "app.spdx.json",
+        "app",
+        [package("SPDXRef-Package-app", "app", "2")],
+        [rel("SPDXRef-Package-app", "DEPENDS_ON", "DocumentRef-lib:SPDXRef-DOCUMENT")],
+        refs=(ref("DocumentRef-lib", "lib", sha_lib),),
+    )
+    image = folder / "image.spdx.json"
+    write(
+        image,
+        "image",
+        [package("SPDXRef-Package-base", "base", "1")],
+        [
+            rel(
+                "DocumentRef-app:SPDXRef-Package-app",
+                "RUNTIME_DEPENDENCY_OF",
+                "SPDXRef-Package-base",
+            )
+        ],
+        refs=(ref("DocumentRef-app", "app", sha_app),),
+    )
+    sbom = read_sbom(image)
+    components = _by_ref(sbom)
+    assert components[purl("base", "1")].depends_on == (purl("app", "2"),)
+    assert components[purl("app", "2")].depends_on == (purl("lib", "1"),)
+    assert components[purl("lib", "1")].cpe == cpe("lib", "1")
+    assert sbom.roots == (purl("base", "1"),)
+    # the image describing app too: app is a root
+    document = json.loads(image.read_text(encoding="utf-8"))
+    document["relationships"].append(
+        rel("SPDXRef-DOCUMENT", "DESCRIBES", "DocumentRef-app:SPDXRef-Package-app")
+    )
+    image.write_text(json.dumps(document), encoding="utf-8")
+    assert read_sbom(image).roots == (purl("base", "1"), purl("app", "2"))
+
+
+def test_missing_element_in_a_found_document_is_noted(tmp_path: Path) -> None:
+    folder = tmp_path / "firmware"
+    sha_lib = leaf(folder / "lib.spdx.json", "lib", "1")
+    image = folder / "image.spdx.json"
+    write(
+        image,
+        "image",
+        [package("SPDXRef-Package-base", "base", "1")],
+        [rel("SPDXRef-Package-base", "CONTAINS", "DocumentRef-lib:SPDXRef-Package-gone")],
+        refs=(ref("DocumentRef-lib", "lib", sha_lib),),
+    )
+    sbom = read_sbom(image)
+    assert set(_by_ref(sbom)) == {purl("base", "1")}
+    assert "1 element(s) named from other documents are not in them: SPDXRef-Package-gone in " in (
+        _notes(sbom)
+    )
+
+
+def test_an_extracted_archive_with_its_index(tmp_path: Path) -> None:
+    """IMAGE.spdx.tar.zst holds every document flat, named DOCNAME.spdx.json, and index.json
+    (filename, documentNamespace, sha1). An index entry that leads out is ignored."""
+    source = yocto_set(tmp_path / "deploy", tmp_path / "outside")
+    flat = tmp_path / "extracted"
+    flat.mkdir()
+    entries = []
+    for path in sorted((tmp_path / "deploy").rglob("*.spdx*")):
+        if path.is_symlink() or "by-" in path.as_posix():
+            continue
+        shutil.copyfile(path, flat / path.name)
+        raw = path.read_bytes()
+        ns = json.loads(raw)["documentNamespace"] if raw[:1] == b"{" else namespace("ncurses")
+        entries.append({"filename": path.name, "documentNamespace": ns, "sha1": sha1_of(path)})
+    entries.append(
+        {
+            "filename": "../outside/secret.spdx.json",
+            "documentNamespace": namespace("secret"),
+            "sha1": sha1_of(tmp_path / "outside" / "secret.spdx.json"),
+        }
+    )
+    (flat / "index.json").write_text(json.dumps({"documents": entries}), encoding="utf-8")
+    from_folder = read_sbom(source)
+    from_archive = read_sbom(flat / source.name)
+    assert set(_by_ref(from_archive)) == set(_by_ref(from_folder))
+    assert purl("secret", "9.9") not in _by_ref(from_archive)
+
+
+def test_an_index_is_read_first_and_is_only_a_hint(tmp_path: Path) -> None:
+    from cyberfile.sbom.cyclonedx_read import MAX_SBOM_BYTES
+    from cyberfile.sbom.spdx_refs import DocumentFinder
+
+    folder = tmp_path / "extracted"
+    sha_lib = leaf(folder / "z" / "lib.spdx.json", "lib", "1")
+    # a name the walk never reads (not *.json): only the index can offer it
+    (folder / "z" / "lib.spdx.json").rename(folder / "z" / "lib.data")
+    sha_app = leaf(folder / "app.spdx.json", "app", "2")
+    index = {
+        "documents": [
+            {"filename": "z/lib.data", "documentNamespace": namespace("lib"), "sha1": sha_lib},
+            # stale: app.spdx.json holds app, not old-app
+            {"filename": "app.spdx.json", "documentNamespace": namespace("old-app")},
+        ]
+    }
+    (folder / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    image = folder / "image.spdx.json"
+    write(
+        image,
+        "image",
+        [package("SPDXRef-Package-base", "base", "1")],
+        [
+            rel("SPDXRef-Package-base", "CONTAINS", "DocumentRef-lib:SPDXRef-Package-lib"),
+            rel("SPDXRef-Package-base", "CONTAINS", "DocumentRef-app:SPDXRef-Package-app"),
+        ],
+        refs=(ref("DocumentRef-lib", "lib", sha_lib), ref("DocumentRef-app", "app", sha_app)),
+    )
+    finder = DocumentFinder(folder, image, MAX_SBOM_BYTES)
+    assert next(finder.files(namespace("lib"))) == (folder / "z" / "lib.data").resolve()
+    assert list(finder.files(namespace("app"))) == [(folder / "app.spdx.json").resolve()]
+    components = _by_ref(read_sbom(image))
+    assert components[purl("base", "1")].depends_on == (purl("app", "2"), purl("lib", "1"))
+
+
+def test_an_invalid_main_document_is_still_refused(tmp_path: Path) -> None:
+    image = yocto_set(tmp_path / "firmware", tmp_path / "outside")
+    document = json.loads(image.read_text(encoding="utf-8"))
+    document["relationships"].append(
+        rel(IMAGE, "CONTAINS", "DocumentRef-undeclared:SPDXRef-Package-x")
+    )
+    image.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(SbomReadError, match="DocumentRef-undeclared"):
+        read_sbom(image)
+
+
+# -- through the command line ----------------------------------------------------------------
+
+
+def test_import_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "device"
+    assert main(["init", str(root)]) == 0
+    generated = yocto_set(tmp_path / "build" / "firmware", tmp_path / "build" / "outside")
+    folder = root / "artifacts" / "sbom" / "firmware"
+    shutil.copytree(generated.parent, folder, symlinks=True)
+    image = folder / generated.name
+    capsys.readouterr()
+    assert main(["sbom", "import", str(image), str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "10 components" in out
+    assert "not found under" in out and "checksum is not the one" in out
+    loaded = load_project(root)
+    assert loaded.project is not None, loaded.diagnostics
+    components = {c.ref: c for c in loaded.project.sbom.components}
+    assert len(components) == 10
+    busybox = components[purl("busybox", "1.36.1")]
+    assert busybox.cpe == cpe("busybox", "1.36.1")
+    assert busybox.depends_on == (purl("libc", "2.39"), purl("libcrypt", "4.4.36"))
+    assert components[purl("libc", "2.39")].cpe == cpe("libc", "2.39")
+    source = loaded.project.sbom.source
+    assert source is not None
+    assert source.file == "artifacts/sbom/firmware/core-image-minimal.spdx.json"
+    assert source.sha256 == hashlib.sha256(image.read_bytes()).hexdigest()
+    assert main(["validate", str(root)]) == 0
+    capsys.readouterr()
+    assert main(["sbom", "import", str(image), str(root)]) == 0
+    assert "0 added, 0 removed, 0 version changes, 0 updated" in capsys.readouterr().out
