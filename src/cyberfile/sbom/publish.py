@@ -1,5 +1,5 @@
 """The machine-readable files a project publishes (`sbom export`, `build`): CycloneDX SBOM,
-CycloneDX VEX and OpenVEX, byte-identical for the same project and date."""
+SPDX SBOM, CycloneDX VEX and OpenVEX, byte-identical for the same project and date."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from cyberfile.edit.roundtrip import write_atomic
 from cyberfile.model.project import Project
 from cyberfile.sbom.cyclonedx_write import cyclonedx_sbom, cyclonedx_vex
 from cyberfile.sbom.openvex import openvex
+from cyberfile.sbom.spdx_write import spdx_sbom
 
 
 def export_documents(project: Project, as_of: date | None) -> dict[str, str]:
@@ -27,6 +28,7 @@ def export_documents(project: Project, as_of: date | None) -> dict[str, str]:
         serial = json.loads(sbom)["serialNumber"]
         files = {
             "sbom.cdx.json": sbom,
+            "sbom.spdx.json": spdx_sbom(project, timestamp=timestamp),
             "vex.cdx.json": cyclonedx_vex(project, timestamp=timestamp, sbom_serial=serial),
         }
         if project.vulnerabilities.vulnerabilities:
