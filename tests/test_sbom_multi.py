@@ -382,3 +382,20 @@ def test_one_spdx_sbom_is_described_as_spdx(
     assert cli("build", str(project), "-o", str(out), "--no-pdf", "--no-site").code == 0
     text = next(out.rglob("sbom.md")).read_text(encoding="utf-8")
     assert "| Format | SPDX-2.3 |" in text
+
+
+@pytest.mark.shared_data("spdx")
+def test_copy_refuses_a_document_that_refers_to_others(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """--copy copies one file: the documents it names would be lost on every re-import."""
+    outside = tmp_path / "yocto"
+    outside.mkdir()
+    image = outside / "image.spdx.json"
+    shutil.copyfile(shared_data_path("spdx/example7-spdx2.2-example7-bin.spdx.json"), image)
+    assert json.loads(image.read_text(encoding="utf-8")).get("externalDocumentRefs")
+    before = tree_digest(project)
+    run = cli("sbom", "import", str(image), str(project), "--copy")
+    assert run.code == 2
+    assert "refers to other SPDX documents" in run.err and "whole folder" in run.err
+    assert tree_digest(project) == before

@@ -390,7 +390,8 @@ def sbom_import(
     "in the project's data).",
 )
 def sbom_export(project: Path | None, output: Path | None, as_of: str | None) -> None:
-    """Write sbom.cdx.json (CycloneDX 1.6), vex.cdx.json and vex.openvex.json.
+    """Write sbom.cdx.json (CycloneDX 1.6), sbom.spdx.json (SPDX 2.3), vex.cdx.json and
+    vex.openvex.json.
 
     The same project and date always give byte-identical files. Support level and end
     of support travel as `cyberfile:support:*` component properties (docs/sbom-vex.md).
@@ -503,9 +504,9 @@ def build_command(
     """Build the documentation package: documents, matrices, SBOM/VEX, site and PDFs.
 
     Writes build/<project>/ (documents/*.md, pdf/*.pdf, traceability.csv and .xlsx,
-    sbom.cdx.json, vex.cdx.json, vex.openvex.json, site/, manifest.json). The output is
-    replaced only when the whole build succeeded; the same inputs and date give
-    byte-identical files. A project that validate reports errors for is not built
+    sbom.cdx.json, sbom.spdx.json, vex.cdx.json, vex.openvex.json, site/,
+    manifest.json). The output is replaced only when the whole build succeeded; the same
+    inputs and date give byte-identical files. A project that validate reports errors for is not built
     (exit 1, the errors listed) unless --allow-errors, which marks every document DRAFT.
 
     \b

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -209,6 +210,13 @@ def import_sbom(
     result = load_clean(root)
     copy_to = inside_project(sbom_file, root, copy)
     imported = read_sbom(sbom_file)  # an invalid file is refused before anything is copied
+    if copy_to is not None and _refers_to_other_documents(sbom_file):
+        raise ImportProblem(
+            f"{sbom_file.as_posix()} refers to other SPDX documents (externalDocumentRefs, "
+            "as Yocto writes them); --copy copies one file and the references would be lost. "
+            f"Copy its whole folder into the project (e.g. {COPY_FOLDER}/<name>/) and import "
+            "the file from there"
+        )
     recorded = relative_source(copy_to or sbom_file, root)
     plan = _plan(result, root, recorded, name, asset)
     single = root / "sbom.yaml"
@@ -250,6 +258,24 @@ def import_sbom(
     if report.renamed:
         _rename_asset_refs(root, report.renamed, outcome)
     return outcome
+
+
+def _refers_to_other_documents(path: Path) -> bool:
+    """Whether an SPDX file names other SPDX documents (JSON `externalDocumentRefs`, or a
+    tag-value `ExternalDocumentRef:` line)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return False
+    if b"ExternalDocumentRef:" in raw:
+        return True
+    if b"externalDocumentRefs" not in raw:
+        return False
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and bool(data.get("externalDocumentRefs"))
 
 
 def _keep_shared(
