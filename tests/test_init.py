@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from cyberfile.load.project import load_project
 
 from .conftest import Run, tree_digest
@@ -61,3 +63,26 @@ def test_names_with_yaml_special_characters(cli: Callable[..., Run], tmp_path: P
     assert project is not None
     assert project.manifest.device.name == name
     assert project.manifest.device.manufacturer == maker
+
+
+def test_a_new_project_is_clean_under_validate_and_drift_on_its_first_commit(
+    cli: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan takes effect the day of `init`: nothing is owed yet. A week later the
+    weekly scan is due, and drift says so."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796428800")  # 2026-12-05
+    root = tmp_path / "pump"
+    assert cli("init", str(root)).code == 0
+    assert "effective: 2026-12-05" in (root / "postmarket.yaml").read_text(encoding="utf-8")
+    assert cli("validate", str(root)).code == 0
+    first = cli("drift", str(root), "--as-of", "2026-12-05")
+    assert first.code == 0 and "0 errors, 0 warnings" in first.out, first.out
+    soon = cli("drift", str(root), "--as-of", "2026-12-10")
+    assert (
+        soon.code == 0
+        and "CF301" in soon.out
+        and "first vulnerability_scan due 2026-12-12" in soon.out
+    )
+    late = cli("drift", str(root), "--as-of", "2026-12-20")
+    assert late.code == 1
+    assert "in effect since 2026-12-05" in late.out and "first was due 2026-12-12" in late.out

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
+from cyberfile import dates
 from cyberfile.errors import UsageError
 from cyberfile.model.project import MANIFEST_NAME
 from cyberfile.resources import data_dir
@@ -20,15 +22,22 @@ def _yaml_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)[1:-1]
 
 
-def scaffold(target: Path, *, device_name: str, manufacturer: str) -> list[Path]:
-    """Create the project; refuse when any file it would write already exists."""
+def scaffold(
+    target: Path, *, device_name: str, manufacturer: str, effective: date | None = None
+) -> list[Path]:
+    """Create the project; refuse when any file it would write already exists. The
+    management plan takes effect on `effective` (default: today, or SOURCE_DATE_EPOCH's
+    day), so a new project owes no evidence yet."""
+    day = (effective or dates.today()).isoformat()
     source = data_dir("templates") / "init"
     files: dict[Path, str] = {}
     for template in sorted(source.rglob("*")):
         if template.is_file():
             text = template.read_text(encoding="utf-8")
-            text = text.replace("{{device_name}}", _yaml_text(device_name)).replace(
-                "{{manufacturer}}", _yaml_text(manufacturer)
+            text = (
+                text.replace("{{device_name}}", _yaml_text(device_name))
+                .replace("{{manufacturer}}", _yaml_text(manufacturer))
+                .replace("{{today}}", day)
             )
             files[target / template.relative_to(source)] = text
     for name, text in schema_files().items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import shlex
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from cyberfile.check.evidence_files import resolve_inside
 from cyberfile.check.fingerprint import Fingerprints, reviewables
 from cyberfile.check.index import position
 from cyberfile.diagnostics import rules
-from cyberfile.diagnostics.diagnostic import Diagnostic
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
+from cyberfile.diagnostics.position import Position
 from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.project import Project
 from cyberfile.model.purl import package_of
@@ -51,6 +53,42 @@ def _days(delta: timedelta) -> str:
     return f"{delta.days} day{'' if delta.days == 1 else 's'}"
 
 
+def _never_recorded(
+    effective: date | None,
+    as_of: date,
+    where: Position | None,
+    what: str,
+    kind: EvidenceType,
+    every: timedelta,
+    warn_before: timedelta,
+) -> Iterator[Diagnostic]:
+    """A promised activity with no evidence at all: overdue at once when the plan states
+    no effective date; otherwise due one period after it took effect."""
+    if effective is None:
+        yield rules.EVIDENCE_NEVER(
+            where,
+            f"{what}: the plan promises it every {_days(every)}, but no {kind.value} "
+            "evidence is recorded",
+        )
+        return
+    if as_of < effective:
+        return  # the plan is not in effect yet
+    due = effective + every
+    if as_of > due:
+        yield rules.EVIDENCE_NEVER(
+            where,
+            f"{what}: the plan, in effect since {effective}, promises it every "
+            f"{_days(every)}, so the first was due {due} ({_days(as_of - due)} ago); no "
+            f"{kind.value} evidence is recorded",
+        )
+    elif as_of >= due - warning_window(every, warn_before):
+        yield rules.EVIDENCE_DUE_SOON(
+            where,
+            f"{what}: first {kind.value} due {due} (in {_days(due - as_of)}); the plan "
+            f"took effect {effective}",
+        )
+
+
 def evidence_cadence(
     project: Project, sources: dict[str, SourceMap], as_of: date
 ) -> Iterator[Diagnostic]:
@@ -73,11 +111,7 @@ def evidence_cadence(
         where = position(sources, "postmarket", path)
         last = newest.get(kind)
         if last is None:
-            yield rules.EVIDENCE_NEVER(
-                where,
-                f"{what}: the plan promises it every {_days(every)}, but no "
-                f"{kind.value} evidence is recorded",
-            )
+            yield from _never_recorded(plan.effective, as_of, where, what, kind, every, warn_before)
             continue
         due = last + every
         if as_of > due:
@@ -182,9 +216,15 @@ def sbom_drift(
             continue
         where = position(sources, "sbom", ("components", i, "end_of_support"))
         if end < as_of:
-            yield rules.END_OF_SUPPORT_PASSED(
-                where, f"{component.ref}: support ended {end} ({_days(as_of - end)} ago)"
+            plan = component.replacement_plan if component.justification else None
+            planned = bool(plan)
+            found = rules.END_OF_SUPPORT_PASSED(
+                where,
+                f"{component.ref}: support ended {end} ({_days(as_of - end)} ago)"
+                + (f"; replacement planned: {plan}" if plan else ""),
             )
+            # with a plan and a justification the team has decided: a warning, not a block
+            yield replace(found, severity=Severity.WARNING) if planned else found
         elif end <= as_of + warn_before:
             yield rules.END_OF_SUPPORT_NEAR(
                 where, f"{component.ref}: support ends {end} (in {_days(end - as_of)})"

@@ -540,6 +540,9 @@ PART_ELEMENT = {
 RULE_ELEMENT = {
     "CF108": None,  # rule selection in cyberfile.yaml: the tool's settings, no element
     "CF113": None,  # a missing part: the element's own check reports it missing
+    "CF140": None,  # waivers: the tool's settings, no element
+    "CF141": None,
+    "CF142": None,
     "CF200": "threat-model",
     "CF201": "controls",
     "CF202": "traceability",
@@ -615,12 +618,19 @@ def readiness(project: Project, findings: Sequence[Diagnostic] = ()) -> list[Rea
     for key, element, section, document, check, fix in CHECKLIST:
         finding = check(project)
         related = concerning.get(key, [])
-        errors = [d for d in related if d.severity is Severity.ERROR]
-        warnings = [d for d in related if d.severity is Severity.WARNING]
+        waived = [d for d in related if d.waived is not None]
+        errors = [d for d in related if d.severity is Severity.ERROR and d.waived is None]
+        warnings = [d for d in related if d.severity is Severity.WARNING and d.waived is None]
         if errors:
             finding.reasons.append(f"{len(errors)} error(s) reported: {_counted(errors)}")
         if warnings:
             finding.notes.append(f"{len(warnings)} warning(s) reported: {_counted(warnings)}")
+        if waived:
+            until = min(d.waived.until for d in waived if d.waived is not None)
+            finding.notes.append(
+                f"{len(waived)} finding(s) waived (first expiry {until.isoformat()}): "
+                f"{_counted(waived)}"
+            )
         status = finding.status()
         reasons = (
             tuple(finding.reasons)

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from cyberfile import dates
 from cyberfile.check.drift import drift_rules
 from cyberfile.check.evidence_files import check_evidence_files
 from cyberfile.check.references import build_index, check_references
 from cyberfile.check.sbom import check_sbom
 from cyberfile.check.selection import RuleSelection, rules_run, selection_for
 from cyberfile.check.traceability import check_traceability
+from cyberfile.check.waivers import apply_waivers
 from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.diagnostics.position import Position
@@ -84,8 +86,12 @@ def run_stages(
             if as_of is None:
                 raise ValueError("the drift step needs a date")
             diagnostics.extend(drift_rules(project, sources, as_of))
+    ran = rules_run(command, selection)
+    if project is not None and Stage.WAIVERS in stages:
+        day = as_of or dates.today()
+        diagnostics = apply_waivers(project, result.sources, diagnostics, ran, day)
     kept = sorted((d for d in diagnostics if selection.keeps(d)), key=Diagnostic.sort_key)
-    return Checked(kept, rules_run(command, selection))
+    return Checked(kept, ran)
 
 
 def check_project(

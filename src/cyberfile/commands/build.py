@@ -111,12 +111,21 @@ def _inputs(root: Path) -> dict[str, str]:
     return out
 
 
-def _drift_for(result: LoadResult, day: date) -> list[Diagnostic]:
+def _drift_for(
+    result: LoadResult, day: date, validation: list[Diagnostic]
+) -> list[Diagnostic]:
     """The postmarket findings the readiness report and the site's landing page show:
     what `cyberfile drift` reports as of the document date, its date rules only (the
-    steps it shares with validate are in the validate findings already)."""
+    steps it shares with validate are in the validate findings already), and what it
+    says of waivers that validate has not said."""
     found = run_stages(result, "drift", day).diagnostics
-    return [d for d in found if RULES[d.code].stage is Stage.DRIFT]
+    said = {(d.code, d.message, d.position) for d in validation}
+    return [
+        d
+        for d in found
+        if RULES[d.code].stage is Stage.DRIFT
+        or (RULES[d.code].stage is Stage.WAIVERS and (d.code, d.message, d.position) not in said)
+    ]
 
 
 def build_project(
@@ -143,12 +152,13 @@ def build_project(
             else ""
         )
         raise BuildError(f"{root.as_posix()}: the project cannot be read{where}")
-    validation = run_stages(result, "validate").diagnostics
-    errors = [d for d in validation if d.severity is Severity.ERROR]
+    day = project.document_date(as_of)
+    # waivers are judged as of the document date, like drift
+    validation = run_stages(result, "validate", day).diagnostics
+    errors = [d for d in validation if d.severity is Severity.ERROR and d.waived is None]
     if errors and not allow_errors:
         raise ValidationFailed(root, errors)
     say = progress or (lambda _message: None)
-    day = project.document_date(as_of)
     stamp = midnight_utc(day)
     want_pdf = project.manifest.documents.pdf if pdf is None else pdf
     name = root.resolve().name
@@ -158,7 +168,7 @@ def build_project(
     outcome = BuildResult(root, final, draft=bool(errors))
     try:
         meta = DocumentMeta(day, source_commit(root), f"cyberfile {__version__}")
-        drift = _drift_for(result, day)
+        drift = _drift_for(result, day, validation)
         items = readiness(project, [*validation, *drift])
         say("diagrams")
         diagrams = project_diagrams(project, problems=outcome.warnings)

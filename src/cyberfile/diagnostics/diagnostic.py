@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -19,6 +20,15 @@ class Severity(StrEnum):
 
 
 @dataclass(frozen=True)
+class Waived:
+    """The waiver that covers a finding: shown with it, and the finding fails nothing."""
+
+    reason: str
+    approved_by: str
+    until: date
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     name: str
@@ -31,6 +41,8 @@ class Diagnostic:
     leading: bool = False
     """A problem with the project's files themselves (a misspelt part file, a part given
     twice): it explains other findings, so it sorts before all of them."""
+    waived: Waived | None = None
+    """Covered by a waiver in force: still reported, never failing the run."""
 
     @property
     def file(self) -> Path | None:

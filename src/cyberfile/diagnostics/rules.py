@@ -33,6 +33,8 @@ class Stage(StrEnum):
     """Postmarket promises measured against a date (--as-of)."""
     SCAN = "scan"
     """The components compared with vulnerability feeds."""
+    WAIVERS = "waivers"
+    """The waivers of cyberfile.yaml, measured against the command's findings and date."""
 
 
 COMMAND_STAGES: dict[str, tuple[Stage, ...]] = {
@@ -42,8 +44,9 @@ COMMAND_STAGES: dict[str, tuple[Stage, ...]] = {
         Stage.EVIDENCE_FILES,
         Stage.TRACEABILITY,
         Stage.SBOM,
+        Stage.WAIVERS,
     ),
-    "drift": (Stage.READ, Stage.EVIDENCE_FILES, Stage.SBOM, Stage.DRIFT),
+    "drift": (Stage.READ, Stage.EVIDENCE_FILES, Stage.SBOM, Stage.DRIFT, Stage.WAIVERS),
     "scan": (Stage.READ, Stage.SCAN),
 }
 """The checking steps of each command that reports diagnostics."""
@@ -465,6 +468,37 @@ SUPPORT_RULE_UNUSED = _rule(
     stage=Stage.SBOM,
 )
 
+WAIVER_EXPIRED = _rule(
+    "CF140",
+    "waiver-expired",
+    W,
+    "A waiver's `until` date has passed: it suppresses nothing any more, and the findings it "
+    "covered count again.",
+    "fix what the waiver covered, or renew the waiver with a new reason, approver and date",
+    "waivers:\n  - {rule: CF411, items: [pkg:pypi/django@4.2.15], until: 2026-03-31, ...}",
+    stage=Stage.WAIVERS,
+)
+WAIVER_UNUSED = _rule(
+    "CF141",
+    "waiver-unused",
+    W,
+    "A waiver in force matches no finding of the command that runs its rule: what it "
+    "covered is fixed (remove the waiver), or its items are misspelt.",
+    "remove the waiver, or correct its rule and items",
+    "waivers:\n  - {rule: CF411, items: [pkg:pypi/djnago@4.2.15], ...}",
+    stage=Stage.WAIVERS,
+)
+WAIVER_INVALID = _rule(
+    "CF142",
+    "waiver-invalid",
+    E,
+    "A waiver names a rule that does not exist or cannot be waived (a file that cannot be "
+    "read cannot be waived), or an item that is not defined in the project.",
+    "name a rule of docs/rules.md and items of the project",
+    "waivers:\n  - {rule: CF101, items: [THR-001], ...}   # unreadable YAML",
+    stage=Stage.WAIVERS,
+)
+
 UNKNOWN_RULE_CODE = _rule(
     "CF108",
     "unknown-rule-code",
@@ -562,9 +596,11 @@ END_OF_SUPPORT_PASSED = _rule(
     "CF411",
     "end-of-support-passed",
     E,
-    "A component's end of support has passed.",
-    "replace or upgrade the component, or document the compensating plan",
-    "end_of_support: 2026-04-07",
+    "A component's end of support has passed. An error, unless the component records both "
+    "a `replacement_plan` and a `justification` (why it is still acceptable until then): "
+    "then a warning, and the documents list it with the plan.",
+    "replace or upgrade the component, or write its replacement_plan and justification",
+    "end_of_support: 2026-04-07   # no replacement_plan",
     stage=Stage.DRIFT,
 )
 END_OF_SUPPORT_NEAR = _rule(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from cyberfile.model.base import Date, Duration, Model, StrictBool, StrictStr, Text
+from cyberfile.model.base import Date, Duration, Model, NonEmptyStr, StrictBool, StrictStr, Text
 from cyberfile.model.vocabulary import (
     Connectivity,
     DeviceClass,
@@ -173,6 +173,24 @@ class RuleSettings(Model):
     )
 
 
+class Waiver(Model):
+    """A time-boxed acknowledgement of findings of one rule on named items: they still
+    show, marked waived with the reason and expiry, but do not fail the run."""
+
+    rule: RuleCode = Field(description="The rule whose findings are waived, e.g. CF411.")
+    items: tuple[NonEmptyStr, ...] = Field(
+        min_length=1,
+        description="Ids or refs of the items the waiver covers (a waiver names what it "
+        "covers; there is no project-wide waiver: that is `rules.ignore`).",
+    )
+    reason: Text = Field(description="Why the finding is accepted for now.")
+    approved_by: Text = Field(description="Who approved the waiver.")
+    until: Date = Field(
+        description="Last day the waiver holds; after it the findings count again and the "
+        "expired waiver is itself reported (CF140)."
+    )
+
+
 class DocumentSettings(Model):
     """Title-page fields of the generated documents."""
 
@@ -234,3 +252,6 @@ class Manifest(Model):
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     document_control: DocumentControl = Field(default_factory=DocumentControl)
     matching: Matching = Field(default_factory=Matching)
+    waivers: tuple[Waiver, ...] = Field(
+        default=(), description="Time-boxed acknowledgements of findings (see docs/rules.md)."
+    )

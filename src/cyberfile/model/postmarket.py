@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from cyberfile.model.base import Duration, Model, StrictBool, Text
+from cyberfile.model.base import Date, Duration, Model, StrictBool, Text
 from cyberfile.model.vocabulary import EvidenceType, MonitoringKind
 
 
@@ -60,6 +60,12 @@ class Patching(Model):
 
 
 class Postmarket(Model):
+    effective: Date | None = Field(
+        default=None,
+        description="The day the plan took effect. Its promises start then: an activity "
+        "never recorded is due one period (`every`) after it (drift CF302). Without it, "
+        "an activity never recorded is overdue at once.",
+    )
     personnel: tuple[Person, ...] = ()
     monitoring: tuple[MonitoringSource, ...] = ()
     periodic_testing: tuple[PeriodicTest, ...] = ()

@@ -52,8 +52,11 @@ def _finding_rows(findings: list[Diagnostic]) -> list[list[str]]:
     return [
         [
             d.code,
-            d.severity.value,
-            d.message,
+            f"{d.severity.value} (waived until {d.waived.until.isoformat()})"
+            if d.waived
+            else d.severity.value,
+            d.message
+            + (f" Waived by {d.waived.approved_by}: {d.waived.reason}" if d.waived else ""),
             f"{d.position.file.name}:{d.position.line}" if d.position else "",
         ]
         for d in findings

@@ -24,7 +24,21 @@ def _diagnostic(diagnostic: Diagnostic, project: str | None) -> dict[str, Any]:
         "line": pos.line if pos else None,
         "column": pos.column if pos else None,
         "project": project,
+        "waived": (
+            {
+                "reason": diagnostic.waived.reason,
+                "approved_by": diagnostic.waived.approved_by,
+                "until": diagnostic.waived.until.isoformat(),
+            }
+            if diagnostic.waived
+            else None
+        ),
     }
+
+
+def _count(diagnostics: list[Diagnostic], severity: Severity) -> int:
+    """Findings of `severity` that count: waived ones are counted apart."""
+    return sum(1 for d in diagnostics if d.severity is severity and d.waived is None)
 
 
 def render(report: Report) -> str:
@@ -35,8 +49,9 @@ def render(report: Report) -> str:
         diagnostics.extend(_diagnostic(d, name) for d in project.diagnostics)
         entry: dict[str, Any] = {
             "path": name,
-            "errors": sum(1 for d in project.diagnostics if d.severity is Severity.ERROR),
-            "warnings": sum(1 for d in project.diagnostics if d.severity is Severity.WARNING),
+            "errors": _count(project.diagnostics, Severity.ERROR),
+            "warnings": _count(project.diagnostics, Severity.WARNING),
+            "waived": sum(1 for d in project.diagnostics if d.waived),
         }
         if project.facts:
             entry[report.command] = project.facts
@@ -51,6 +66,7 @@ def render(report: Report) -> str:
         "summary": {
             "errors": report.count(Severity.ERROR),
             "warnings": report.count(Severity.WARNING),
+            "waived": report.waived(),
         },
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

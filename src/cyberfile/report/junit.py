@@ -48,7 +48,13 @@ def _suite(
             text = f"{_where(diagnostic)}: {diagnostic.message}"
             if diagnostic.hint:
                 text += f"\nhint: {diagnostic.hint}"
-            if diagnostic.severity.rank >= fail_on.rank:
+            if diagnostic.waived is not None:
+                waived = diagnostic.waived
+                ET.SubElement(case, "system-out").text = (
+                    f"waived until {waived.until.isoformat()} (approved by "
+                    f"{waived.approved_by}: {waived.reason}): {text}"
+                )
+            elif diagnostic.severity.rank >= fail_on.rank:
                 failure = ET.SubElement(
                     case, "failure", type=diagnostic.severity.value, message=diagnostic.message
                 )

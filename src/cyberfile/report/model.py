@@ -72,13 +72,19 @@ class Report:
         return [*self.general, *(d for p in self.projects for d in p.diagnostics)]
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for d in self.all() if d.severity is severity)
+        """Findings of `severity` that count (waived ones do not)."""
+        return sum(1 for d in self.all() if d.severity is severity and d.waived is None)
+
+    def waived(self) -> int:
+        return sum(1 for d in self.all() if d.waived is not None)
 
     def exit_code(self) -> ExitCode:
         diagnostics = self.all()
         if any(d.unreadable for d in diagnostics):
             return ExitCode.UNREADABLE
-        if any(d.severity.rank >= self.options.fail_on.rank for d in diagnostics):
+        if any(
+            d.severity.rank >= self.options.fail_on.rank and d.waived is None for d in diagnostics
+        ):
             return ExitCode.FINDINGS
         return ExitCode.OK
 

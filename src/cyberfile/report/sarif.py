@@ -23,6 +23,20 @@ def _result(diagnostic: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
     }
     if diagnostic.code in index:
         result["ruleIndex"] = index[diagnostic.code]
+    if diagnostic.waived is not None:
+        waived = diagnostic.waived
+        # SARIF 2.1.0 §3.35: a suppressed result stays in the log; code scanning shows it
+        # as dismissed with this justification
+        result["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": (
+                    f"{waived.reason} (approved by {waived.approved_by}; waiver until "
+                    f"{waived.until.isoformat()})"
+                ),
+            }
+        ]
     pos = diagnostic.position
     if pos is not None:
         result["locations"] = [

@@ -65,12 +65,19 @@ def _where(diagnostic: Diagnostic, with_file: bool = True) -> str:
 
 
 def _line(diagnostic: Diagnostic, color: bool, with_file: bool, hint: bool) -> str:
-    tint = _COLORS[diagnostic.severity]
+    waived = diagnostic.waived
+    tint = "cyan" if waived else _COLORS[diagnostic.severity]
     where = _style(_where(diagnostic, with_file), color, bold=True)
     code = _style(diagnostic.code, color, fg=tint, bold=True)
-    severity = _style(diagnostic.severity.value, color, fg=tint)
+    label = f"{diagnostic.severity.value} (waived)" if waived else diagnostic.severity.value
+    severity = _style(label, color, fg=tint)
     text = f"{where}{code} {severity} {diagnostic.message}"
-    if hint and diagnostic.hint:
+    if waived:
+        text += (
+            f"\n    {_style('waived:', color, dim=True)} until {waived.until.isoformat()}, "
+            f"approved by {waived.approved_by}: {waived.reason}"
+        )
+    elif hint and diagnostic.hint:
         text += f"\n    {_style('hint:', color, dim=True)} {diagnostic.hint}"
     return text
 
@@ -80,8 +87,10 @@ def _plural(count: int, word: str) -> str:
 
 
 def errors_first(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
-    """Errors, then warnings; each in file, line and column order."""
-    return sorted(diagnostics, key=lambda d: (-d.severity.rank, *d.sort_key()))
+    """Errors, then warnings, then waived findings; each in file, line and column order."""
+    return sorted(
+        diagnostics, key=lambda d: (d.waived is not None, -d.severity.rank, *d.sort_key())
+    )
 
 
 def _findings(report: Report) -> list[str]:
@@ -121,6 +130,8 @@ def summary(report: Report) -> str:
     warnings = report.count(Severity.WARNING)
     checked = _plural(len(report.projects), "project")
     text = f"{checked} checked: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+    if waived := report.waived():
+        text += f", {waived:,} waived"
     if report.as_of is not None:
         text += f" (as of {report.as_of.isoformat()})"
     tint = "red" if errors else ("yellow" if warnings else "green")
