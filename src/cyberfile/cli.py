@@ -405,6 +405,124 @@ def sbom_export(project: Path | None, output: Path | None, as_of: str | None) ->
     _exit(command.run(project, Path.cwd(), output, as_of))
 
 
+@cli.group()
+def evidence() -> None:
+    """Record evidence files with their sha256, or re-record a file changed on purpose."""
+
+
+@evidence.command("add")
+@click.argument("file", type=PATHS)
+@click.argument("project", required=False, type=PATHS)
+@click.option(
+    "--type",
+    "type_name",
+    metavar="TYPE",
+    required=True,
+    help="Evidence type: penetration_test, vulnerability_scan, sbom_generation, "
+    "threat_model_review, fuzz_test, static_analysis, risk_review, cvd_exercise, training, "
+    "other.",
+)
+@click.option(
+    "--covers",
+    metavar="ID",
+    multiple=True,
+    help="Required; repeat for each id: threats, controls, requirements, tests, component "
+    "refs, vulnerabilities.",
+)
+@click.option(
+    "--performed",
+    metavar="YYYY-MM-DD",
+    help="Required: the day the work was done (not later than today). Never taken from "
+    "the clock or the file's mtime.",
+)
+@click.option(
+    "--id",
+    "ident",
+    metavar="ID",
+    help="Id of the new item (default: EV-<TYPE>-<YYYYMMDD> of --performed, with -2, -3, "
+    "... when taken).",
+)
+@click.option(
+    "--title", help="Title (default: from the file name; pentest-2026.pdf: Pentest 2026)."
+)
+@click.option("--report-id", "report_id", help="The report's own document number.")
+@click.option(
+    "--copy",
+    is_flag=True,
+    help="FILE is outside the project: copy it into artifacts/ first (never overwriting "
+    "a different file).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the item; write nothing.")
+def evidence_add(
+    file: Path,
+    project: Path | None,
+    type_name: str,
+    covers: tuple[str, ...],
+    performed: str | None,
+    ident: str | None,
+    title: str | None,
+    report_id: str | None,
+    copy: bool,
+    dry_run: bool,
+) -> None:
+    """Record FILE as an evidence item of PROJECT, with its sha256.
+
+    FILE must be inside the project (its path is recorded relative to the project
+    folder); --copy copies an outside file into artifacts/ first. Every --covers id must
+    exist in the project. The item is appended to evidence.yaml (or, when evidence is a
+    folder, to evidence/<id>.yaml), comments and key order kept, atomically. A project
+    with errors is refused. PROJECT defaults to the current folder, or the one project
+    under ./projects/. See docs/postmarket.md.
+
+    \b
+    Examples:
+      cyberfile evidence add projects/pump/artifacts/pentest-2026.pdf projects/pump \\
+          --type penetration_test --performed 2026-06-30 --covers THR-001 --covers CTL-MTLS
+      cyberfile evidence add ~/Downloads/nsl-report.pdf --copy --type penetration_test \\
+          --performed 2026-09-18 --report-id NSL-2026-0419 --covers TST-PENTEST-DEVICE
+      cyberfile evidence add artifacts/tm-review.md --type threat_model_review \\
+          --performed 2026-11-02 --covers THR-001 --dry-run     # inside a project folder
+    """
+    from cyberfile.commands import evidence as command
+
+    _exit(
+        command.run_add(
+            file,
+            project,
+            Path.cwd(),
+            type_name,
+            covers,
+            ident,
+            title,
+            performed,
+            report_id,
+            copy,
+            dry_run,
+        )
+    )
+
+
+@evidence.command("rehash")
+@click.argument("ident", metavar="ID")
+@click.argument("project", required=False, type=PATHS)
+@click.option("--dry-run", is_flag=True, help="Show old and new sha256; write nothing.")
+def evidence_rehash(ident: str, project: Path | None, dry_run: bool) -> None:
+    """Record the new sha256 of evidence item ID's file, after an intended change.
+
+    Shows the old and the new digest and writes the new one (comments kept, atomic). An
+    unchanged file writes nothing. Work done again (a new test, a new scan) is new
+    evidence: record it with `cyberfile evidence add`, which keeps the old record.
+
+    \b
+    Examples:
+      cyberfile evidence rehash EV-PENTEST-2026 projects/pump
+      cyberfile evidence rehash EV-TM-REVIEW-2026 --dry-run   # inside a project folder
+    """
+    from cyberfile.commands import evidence as command
+
+    _exit(command.run_rehash(ident, project, Path.cwd(), dry_run))
+
+
 @cli.command("impact")
 @click.argument("query")
 @click.argument("paths", nargs=-1, type=PATHS)
@@ -506,8 +624,9 @@ def build_command(
     Writes build/<project>/ (documents/*.md, pdf/*.pdf, traceability.csv and .xlsx,
     sbom.cdx.json, sbom.spdx.json, vex.cdx.json, vex.openvex.json, site/,
     manifest.json). The output is replaced only when the whole build succeeded; the same
-    inputs and date give byte-identical files. A project that validate reports errors for is not built
-    (exit 1, the errors listed) unless --allow-errors, which marks every document DRAFT.
+    inputs and date give byte-identical files. A project that validate reports errors for
+    is not built (exit 1, the errors listed) unless --allow-errors, which marks every
+    document DRAFT.
 
     \b
     Examples:

@@ -139,7 +139,7 @@ def evidence_integrity(project: Project, sources: dict[str, SourceMap]) -> Itera
             yield rules.EVIDENCE_DIGEST_UNRECORDED(
                 position(sources, "evidence", ("evidence", i, "file")),
                 f"{item.id}: {item.file} has no recorded sha256",
-                f"add sha256: {_file_digest(target)}",
+                f"cyberfile evidence rehash {item.id} (it records sha256 {_file_digest(target)})",
             )
             continue
         actual = _file_digest(target)

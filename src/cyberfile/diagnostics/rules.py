@@ -547,7 +547,8 @@ EVIDENCE_DIGEST_MISMATCH = _rule(
     E,
     "An evidence file's sha256 differs from the one recorded: the file changed after it "
     "was recorded as evidence.",
-    "restore the recorded file, or record the new file as new evidence with its sha256",
+    "restore the recorded file; or, when the change was intended, `cyberfile evidence "
+    "rehash ID` (or record the new file as new evidence: `cyberfile evidence add`)",
     "sha256: 9f86d0...   # the file on disk now hashes to 2c26b4...",
     stage=Stage.DRIFT,
 )
@@ -557,7 +558,7 @@ EVIDENCE_DIGEST_UNRECORDED = _rule(
     W,
     "An evidence item names a file but no `sha256`, so a later change to the file "
     "cannot be detected.",
-    "add sha256: <output of sha256sum FILE>",
+    "run `cyberfile evidence rehash ID` (it records the file's sha256)",
     "file: artifacts/pentest-2026.pdf   # no sha256",
     stage=Stage.DRIFT,
 )
@@ -689,6 +690,18 @@ ASSESSED_COMPONENT_GONE = _rule(
     "SBOM (another version of the package is): the assessment may not hold any more.",
     "reassess for the current version, or mark the vulnerability fixed",
     "components: [pkg:pypi/django@4.2.15]   # the SBOM now has django 4.2.16",
+    stage=Stage.DRIFT,
+)
+FEED_CACHE_STALE = _rule(
+    "CF446",
+    "feed-cache-stale",
+    W,
+    "A feed the project's `feeds:` settings name is older in the local feed cache than "
+    "`feeds.max_age` (default 7d), or missing from it, so `cyberfile scan` would refuse "
+    "to read it. Reported only when the project has a `feeds:` section or the cache "
+    "exists; drift reads the cache's feeds.json and never the network.",
+    "run `cyberfile feeds update` (see docs/feeds.md)",
+    "feeds: {max_age: 7d}   # OSV PyPI fetched 2026-11-02, 24 days ago",
     stage=Stage.DRIFT,
 )
 
