@@ -97,6 +97,14 @@ def pytest_runtest_call(item: pytest.Item) -> None:
         _skip_or_fail(message)
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads or writes the developer's own feed cache (~/.cache/cyberfile)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 @dataclass
 class Run:
     code: int

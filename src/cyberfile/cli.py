@@ -230,6 +230,11 @@ def drift(
 )
 @click.option("--as-of", "as_of", help="Date of the scan, YYYY-MM-DD (default: today).")
 @click.option("--dry-run", is_flag=True, help="Report what would be recorded; write nothing.")
+@click.option(
+    "--allow-stale",
+    is_flag=True,
+    help="Read cached feeds older than feeds.max_age anyway (the scan records that it did).",
+)
 @_report_options(selection=False)
 def scan(
     paths: tuple[Path, ...],
@@ -238,6 +243,7 @@ def scan(
     kev: Path | None,
     as_of: str | None,
     dry_run: bool,
+    allow_stale: bool,
     fmt: str,
     layout: str,
     statistics: bool,
@@ -247,7 +253,9 @@ def scan(
     """Match SBOM components against local OSV, CVE and CISA KEV copies.
 
     Components are matched by purl against OSV and by CPE against CVE JSON 5 records
-    (any combination of feeds; at least one). New findings (CF440) are appended to
+    (any combination of feeds). Without --osv, --cve and --kev the feeds are read from the
+    feed cache that `cyberfile feeds update` fills (docs/feeds.md): a cached feed older
+    than feeds.max_age is refused unless --allow-stale. New findings (CF440) are appended to
     vulnerabilities.yaml as under_investigation, with the date, the CVSS vector, the KEV
     flag and CISA's SSVC decision points; KEV and SSVC "active" findings are marked to be
     triaged first. Records whose versions cannot be evaluated are listed for manual
@@ -261,6 +269,7 @@ def scan(
 
     \b
     Examples:
+      cyberfile scan                  # the feed cache (run `cyberfile feeds update` first)
       cyberfile scan --osv osv-pypi/ --kev known_exploited_vulnerabilities.json
       cyberfile scan --cve vulnrichment/ --osv all.zip --kev kev.json
       cyberfile scan projects/pump --cve cves.zip --dry-run --format sarif > scan.sarif
@@ -268,7 +277,7 @@ def scan(
     from cyberfile.commands import scan as command
 
     options = _options(fmt, layout, statistics, fail_on, color)
-    _exit(command.run(list(paths), Path.cwd(), osv, kev, cve, as_of, dry_run, options))
+    _exit(command.run(list(paths), Path.cwd(), osv, kev, cve, as_of, dry_run, options, allow_stale))
 
 
 @cli.command()
@@ -521,6 +530,42 @@ def evidence_rehash(ident: str, project: Path | None, dry_run: bool) -> None:
     from cyberfile.commands import evidence as command
 
     _exit(command.run_rehash(ident, project, Path.cwd(), dry_run))
+
+
+@cli.group()
+def feeds() -> None:
+    """Download the vulnerability feeds into the local cache that `cyberfile scan` reads."""
+
+
+@feeds.command("update")
+@click.argument("paths", nargs=-1, type=PATHS)
+def feeds_update(paths: tuple[Path, ...]) -> None:
+    """Download the feeds the projects' cyberfile.yaml `feeds:` settings name into their
+    feed cache. The only command that uses the network.
+
+    Per project: the OSV all.zip of each ecosystem (feeds.osv.ecosystems, default: those
+    of the components' purl types) from feeds.osv.url (default: the public OSV bucket),
+    the CISA KEV catalog from feeds.kev.url (default: CISA), and CVE JSON 5 records only
+    when feeds.cve.url is set. The cache is feeds.cache (default: the user cache folder,
+    ~/.cache/cyberfile on Linux), shared by projects that name the same one.
+
+    Each feed is streamed to a temporary file over https (http only for 127.0.0.1 and
+    localhost), verified (the zip opens, every member checks, it holds records of the
+    expected shape; the KEV JSON parses and lists vulnerabilities) and only then replaces
+    the previous copy; feeds.json records its URL, fetch time (UTC), size and sha256. A
+    feed that cannot be fetched or verified is reported with its URL, its previous copy
+    is kept, and the exit code is 2. `cyberfile scan` then reads the cache; scan and
+    drift never use the network. See docs/feeds.md.
+
+    \b
+    Examples:
+      cyberfile feeds update                          # every project under ./projects/
+      cyberfile feeds update projects/pump && cyberfile scan projects/pump
+      cyberfile feeds update && cyberfile scan && cyberfile drift     # a nightly CI job
+    """
+    from cyberfile.commands import feeds as command
+
+    _exit(command.run_update(list(paths), Path.cwd()))
 
 
 @cli.command("impact")

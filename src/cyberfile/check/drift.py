@@ -321,6 +321,43 @@ def review_drift(project: Project, sources: dict[str, SourceMap]) -> Iterator[Di
             )
 
 
+def feed_cache_drift(
+    project: Project, sources: dict[str, SourceMap], as_of: date
+) -> Iterator[Diagnostic]:
+    """CF446: a feed the project wants is stale or missing in its feed cache (read from
+    the cache's feeds.json; never the network). Only for a project with a `feeds:`
+    section, or whose cache exists."""
+    from cyberfile.vulndb.cache import (
+        INDEX_NAME,
+        CacheError,
+        cache_dir,
+        configures_feeds,
+        project_feed_states,
+    )
+
+    configured = configures_feeds(project)
+    cache = cache_dir(project.manifest.feeds, project.root)
+    if not configured and not (cache / INDEX_NAME).is_file():
+        return
+    where = position(sources, "cyberfile", ("feeds",)) if configured else None
+    where = where or Position(project.root / "cyberfile.yaml", 1, 1)
+    try:
+        cache, states = project_feed_states(project, as_of)
+    except CacheError as exc:
+        yield rules.FEED_CACHE_STALE(where, str(exc))
+        return
+    if not (cache / INDEX_NAME).is_file():
+        yield rules.FEED_CACHE_STALE(
+            where,
+            f"no feed cache at {cache}: `cyberfile scan` without --osv/--kev/--cve has "
+            "nothing to read",
+        )
+        return
+    for state in states:
+        if state.missing is not None or state.stale:
+            yield rules.FEED_CACHE_STALE(where, state.describe(as_of))
+
+
 def drift_rules(project: Project, sources: dict[str, SourceMap], as_of: date) -> list[Diagnostic]:
     """Every date-dependent rule as of `as_of`; unsorted and unfiltered."""
     return [
@@ -330,4 +367,5 @@ def drift_rules(project: Project, sources: dict[str, SourceMap], as_of: date) ->
         *sbom_drift(project, sources, as_of),
         *vulnerability_drift(project, sources, as_of),
         *review_drift(project, sources),
+        *feed_cache_drift(project, sources, as_of),
     ]

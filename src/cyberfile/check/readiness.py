@@ -579,6 +579,7 @@ RULE_ELEMENT = {
     "CF442": "vulnerability-assessment",
     "CF443": "vulnerability-assessment",
     "CF445": "vulnerability-assessment",
+    "CF446": None,  # the local feed cache: a state of this machine, not of the documentation
 }
 """The element each rule's findings concern; rules not listed follow the file they are in
 (PART_ELEMENT). A test keeps this table in step with the registry."""

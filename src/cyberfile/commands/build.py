@@ -23,6 +23,7 @@ from cyberfile import __version__, dates
 from cyberfile.check.readiness import ReadinessItem, readiness
 from cyberfile.check.stages import run_stages
 from cyberfile.dates import midnight_utc
+from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.diagnostics.rules import RULES, Stage
 from cyberfile.errors import CyberfileError, ExitCode, InputError
@@ -111,9 +112,7 @@ def _inputs(root: Path) -> dict[str, str]:
     return out
 
 
-def _drift_for(
-    result: LoadResult, day: date, validation: list[Diagnostic]
-) -> list[Diagnostic]:
+def _drift_for(result: LoadResult, day: date, validation: list[Diagnostic]) -> list[Diagnostic]:
     """The postmarket findings the readiness report and the site's landing page show:
     what `cyberfile drift` reports as of the document date, its date rules only (the
     steps it shares with validate are in the validate findings already), and what it
@@ -123,9 +122,19 @@ def _drift_for(
     return [
         d
         for d in found
-        if RULES[d.code].stage is Stage.DRIFT
-        or (RULES[d.code].stage is Stage.WAIVERS and (d.code, d.message, d.position) not in said)
+        if d.code not in MACHINE_RULES
+        and (
+            RULES[d.code].stage is Stage.DRIFT
+            or (
+                RULES[d.code].stage is Stage.WAIVERS and (d.code, d.message, d.position) not in said
+            )
+        )
     ]
+
+
+MACHINE_RULES = frozenset({rules.FEED_CACHE_STALE.code})
+"""Drift rules about the machine the command runs on (its feed cache), not the project:
+the package must not depend on where it was built."""
 
 
 def build_project(

@@ -39,6 +39,7 @@ from cyberfile.model.vulnerabilities import Ssvc, Vulnerability
 from cyberfile.report.emit import emit
 from cyberfile.report.model import ProjectReport, Report, ReportOptions
 from cyberfile.report.terminal import ProgressFactory, echo, progress_factory, table
+from cyberfile.vulndb.cache import select_cached
 from cyberfile.vulndb.cve import (
     AliasTable,
     Cpe,
@@ -435,6 +436,8 @@ class ScanOutcome:
     refused: list[tuple[Path, list[Diagnostic]]]
     """Projects not scanned because they do not load cleanly, with their errors."""
     feeds: str
+    stale: list[str] = field(default_factory=list)
+    """Cached feeds older than max_age that the scan read anyway (--allow-stale)."""
 
 
 def _compiled_reader(root: Path) -> Callable[[Component], tuple[frozenset[str], str] | None]:
@@ -463,8 +466,13 @@ def run_scan(
     as_of: date,
     dry_run: bool,
     progress: ProgressFactory | None = None,
+    *,
+    from_cache: bool = False,
+    allow_stale: bool = False,
 ) -> ScanOutcome:
-    """Scan each project; raise FeedError when a feed cannot be read."""
+    """Scan each project; raise FeedError when a feed cannot be read. With `from_cache`,
+    the feeds are those the projects' `feeds:` settings name, read from their feed cache
+    (CacheError when there is none, or one is stale and not `allow_stale`)."""
     loaded: list[LoadResult] = []
     refused: list[tuple[Path, list[Diagnostic]]] = []
     for root in roots:
@@ -482,8 +490,17 @@ def run_scan(
         pair for p in projects for pair in p.manifest.matching.cpe_aliases
     )
     cpes = [c.cpe for p in projects for c in p.sbom.components if c.cpe]
-    feeds = load_feeds(osv, kev_path, cve, cpes, aliases, progress)
+    if from_cache:
+        cached = select_cached(projects, as_of, allow_stale)
+        feeds = load_feeds(
+            cached.osv, cached.kev, cached.cve, cpes, aliases, progress, cached.names
+        )
+        outcome.stale = cached.stale
+    else:
+        feeds = load_feeds(osv, kev_path, cve, cpes, aliases, progress)
     outcome.feeds = feeds.label()
+    if outcome.stale:
+        outcome.feeds += "; stale feeds read with --allow-stale: " + "; ".join(outcome.stale)
     for result in loaded:
         project = result.project
         assert project is not None
@@ -582,14 +599,31 @@ def run(
     as_of: str | None,
     dry_run: bool,
     options: ReportOptions,
+    allow_stale: bool = False,
 ) -> ExitCode:
-    if osv is None and kev is None and cve is None:
-        raise UsageError("name at least one feed: --osv, --cve or --kev")
+    from_cache = osv is None and kev is None and cve is None
+    if allow_stale and not from_cache:
+        raise UsageError(
+            "--allow-stale applies to the feed cache; it cannot be combined with "
+            "--osv, --cve or --kev"
+        )
     day = dates.as_of(as_of, records=not dry_run)
     roots, general = discover(paths, cwd)
     if not roots:
         return emit(Report("scan", [], general, options))
-    outcome = run_scan(roots, osv, kev, cve, day, dry_run, progress_factory())
+    outcome = run_scan(
+        roots,
+        osv,
+        kev,
+        cve,
+        day,
+        dry_run,
+        progress_factory(),
+        from_cache=from_cache,
+        allow_stale=allow_stale,
+    )
+    for note in outcome.stale:
+        echo(f"cyberfile scan: warning: --allow-stale: {note}", err=True)
     ran = tuple(rule.code for rule in rules.rules_of("scan"))
     projects = [ProjectReport(root, errors, ran) for root, errors in outcome.refused]
     projects.extend(

@@ -242,6 +242,74 @@ class Matching(Model):
     )
 
 
+OSV_BUCKET_URL = "https://osv-vulnerabilities.storage.googleapis.com"
+"""The public OSV export: URL/ECOSYSTEM/all.zip holds every record of one ecosystem."""
+KEV_CATALOG_URL = (
+    "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+)
+"""CISA's Known Exploited Vulnerabilities catalog (JSON)."""
+
+FeedUrl = Annotated[StrictStr, StringConstraints(pattern=r"^https?://[^/\s]+(/\S*)?$")]
+OsvEcosystem = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 .:_-]*$")]
+
+
+class OsvFeedSettings(Model):
+    """Where `cyberfile feeds update` fetches OSV records from."""
+
+    url: FeedUrl = Field(
+        default=OSV_BUCKET_URL,
+        description="Base URL of an OSV export; URL/ECOSYSTEM/all.zip is fetched for each "
+        "ecosystem (default: the public OSV bucket).",
+    )
+    ecosystems: tuple[OsvEcosystem, ...] | None = Field(
+        default=None,
+        description="OSV ecosystems to fetch, e.g. [PyPI, npm, Debian]; [] fetches none. "
+        "Default: those of the components' purl types (pypi: PyPI, npm: npm, maven: Maven, "
+        "golang: Go, cargo: crates.io, gem: RubyGems, nuget: NuGet, composer: Packagist, "
+        "hex: Hex, pub: Pub, deb: Debian, apk: Alpine).",
+    )
+
+
+class KevFeedSettings(Model):
+    """Where `cyberfile feeds update` fetches the CISA KEV catalog from."""
+
+    url: FeedUrl = Field(
+        default=KEV_CATALOG_URL,
+        description="URL of the catalog's JSON (default: CISA's own feed).",
+    )
+
+
+class CveFeedSettings(Model):
+    """Where `cyberfile feeds update` fetches CVE JSON 5 records from, if anywhere."""
+
+    url: FeedUrl | None = Field(
+        default=None,
+        description="URL of a zip of CVE JSON 5 records (e.g. a cvelistV5 release asset, "
+        "about 500 MB; a zip holding one inner zip is unpacked). No default: CVE records "
+        "are downloaded only when this is set.",
+    )
+
+
+class FeedSettings(Model):
+    """The local copies of the vulnerability feeds: what `cyberfile feeds update` fetches
+    and where, and how old `cyberfile scan` accepts them (see docs/feeds.md)."""
+
+    cache: Text | None = Field(
+        default=None,
+        description="Folder of the feed cache; `~` is expanded and a relative path is from "
+        "this file's folder. Default: the user cache folder (platformdirs), "
+        "~/.cache/cyberfile on Linux. Several projects can share one.",
+    )
+    max_age: Duration = Field(
+        default=timedelta(days=7),
+        description="`cyberfile scan` refuses cached feeds fetched longer ago than this "
+        "(unless --allow-stale) and `cyberfile drift` reports them (CF446).",
+    )
+    osv: OsvFeedSettings = Field(default_factory=OsvFeedSettings)
+    kev: KevFeedSettings = Field(default_factory=KevFeedSettings)
+    cve: CveFeedSettings = Field(default_factory=CveFeedSettings)
+
+
 class Manifest(Model):
     """The project manifest, `cyberfile.yaml`."""
 
@@ -252,6 +320,10 @@ class Manifest(Model):
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     document_control: DocumentControl = Field(default_factory=DocumentControl)
     matching: Matching = Field(default_factory=Matching)
+    feeds: FeedSettings = Field(
+        default_factory=FeedSettings,
+        description="Vulnerability feeds: download (`cyberfile feeds update`) and cache.",
+    )
     waivers: tuple[Waiver, ...] = Field(
         default=(), description="Time-boxed acknowledgements of findings (see docs/rules.md)."
     )

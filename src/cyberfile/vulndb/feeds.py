@@ -4,8 +4,9 @@ feeds hold anything that could match a project at all ("no false clean")."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from cyberfile.model.sbom import Component
@@ -36,6 +37,13 @@ class Feeds:
     kev_path: Path | None = None
     osv_ecosystems: frozenset[str] = frozenset()
     """Ecosystems the OSV feed holds records for (computed once, asked per component)."""
+    osv_paths: tuple[Path, ...] = ()
+    """Every OSV source read (the feed cache holds one all.zip per ecosystem)."""
+    names: dict[Path, str] = field(default_factory=dict)
+    """How the label names a source, when not by its file name (`feed cache kev/...`)."""
+
+    def _named(self, *paths: Path) -> str:
+        return ", ".join(self.names.get(p, p.name) for p in paths)
 
     @property
     def kev_entries(self) -> dict[str, KevEntry]:
@@ -54,34 +62,47 @@ class Feeds:
         if self.osv is not None and self.osv_path is not None:
             parts.append(
                 f"OSV ({self.osv.records} records, {self.osv.withdrawn} withdrawn) "
-                f"from {self.osv_path.name}"
+                f"from {self._named(*(self.osv_paths or (self.osv_path,)))}"
             )
         if self.cve is not None and self.cve_path is not None and self.cve_stats is not None:
             stats = self.cve_stats
             parts.append(
                 f"CVE JSON 5 ({stats.files} records read, {len(self.cve)} naming a vendor of "
                 f"the project, {stats.skipped} not published) "
-                f"from {self.cve_path.name}"
+                f"from {self._named(self.cve_path)}"
             )
         if self.kev is not None and self.kev_path is not None:
-            parts.append(f"CISA KEV ({len(self.kev)} entries) from {self.kev_path.name}")
+            parts.append(f"CISA KEV ({len(self.kev)} entries) from {self._named(self.kev_path)}")
         return "; ".join(parts)
 
 
 def load_feeds(
-    osv: Path | None,
+    osv: Path | Sequence[Path] | None,
     kev: Path | None,
     cve: Path | None,
     cpes: Iterable[str],
     aliases: AliasTable,
     progress: ProgressFactory | None = None,
+    names: Mapping[Path, str] | None = None,
 ) -> Feeds:
     """Read the feeds given; FeedError when one cannot be read. CVE records are read only
-    when they name a vendor of one of `cpes` (or of an alias): the others cannot match."""
-    feeds = Feeds(osv_path=osv, cve_path=cve, kev_path=kev)
-    if osv is not None:
-        advance = progress("Reading OSV records", count_records(osv)) if progress else None
-        feeds.osv = AdvisoryIndex.build(iter_records(osv, advance))
+    when they name a vendor of one of `cpes` (or of an alias): the others cannot match.
+    `osv` may be several sources (the feed cache's all.zip of each ecosystem); `names`
+    says how the label names a source when not by its file name."""
+    osv_paths = (osv,) if isinstance(osv, Path) else tuple(osv or ())
+    feeds = Feeds(
+        osv_path=osv_paths[0] if osv_paths else None,
+        cve_path=cve,
+        kev_path=kev,
+        osv_paths=osv_paths,
+        names=dict(names or {}),
+    )
+    if osv_paths:
+        total = sum(count_records(p) for p in osv_paths) if progress else 0
+        advance = progress("Reading OSV records", total) if progress else None
+        feeds.osv = AdvisoryIndex.build(
+            chain.from_iterable(iter_records(p, advance) for p in osv_paths)
+        )
         feeds.osv_ecosystems = frozenset(ecosystem for ecosystem, _ in feeds.osv.by_package)
     if cve is not None:
         advance = progress("Reading CVE records", count_cve_records(cve)) if progress else None
