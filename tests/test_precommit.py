@@ -52,7 +52,9 @@ def hook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     }
 
 
-def _try_repo(repo: Path, hook: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _try_repo(
+    repo: Path, hook: str, env: dict[str, str], *extra: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             sys.executable,
@@ -63,6 +65,7 @@ def _try_repo(repo: Path, hook: str, env: dict[str, str]) -> subprocess.Complete
             hook,
             "--all-files",
             "--verbose",
+            *extra,
         ],
         cwd=repo,
         env=env,
@@ -102,9 +105,23 @@ def test_validate_hook_passes_then_fails_on_a_broken_project(
     assert "projects/pump/threats.yaml:" in bad.stdout and "CF121" in bad.stdout
 
 
-def test_drift_hook_runs(device_repo: Path, hook_env: dict[str, str]) -> None:
+def test_drift_hook_runs_on_push_only(device_repo: Path, hook_env: dict[str, str]) -> None:
+    on_commit = _try_repo(device_repo, "cyberfile-drift", hook_env)
+    assert "(no files to check)" in on_commit.stdout or "Skipped" in on_commit.stdout or (
+        "cyberfile drift" not in on_commit.stdout
+    ), on_commit.stdout
+    pushed = _try_repo(device_repo, "cyberfile-drift", hook_env, "--hook-stage", "pre-push")
+    # a new project owes nothing yet: its plan took effect today
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert "cyberfile drift" in pushed.stdout and "Passed" in pushed.stdout
+    # a plan in effect for years with no scan recorded: drift blocks the push
+    edit(
+        device_repo / "projects" / "pump" / "postmarket.yaml",
+        "effective: ",
+        "effective: 2020-01-01  # was ",
+    )
     shutil.rmtree(device_repo / "projects" / "pump" / "artifacts")
-    run = _try_repo(device_repo, "cyberfile-drift", hook_env)
-    # the scaffold promises scans and tests it has no evidence for yet: drift says so
-    assert run.returncode == 1, run.stdout + run.stderr
-    assert "CF302" in run.stdout
+    _git(device_repo, "add", "-A")
+    late = _try_repo(device_repo, "cyberfile-drift", hook_env, "--hook-stage", "pre-push")
+    assert late.returncode == 1, late.stdout + late.stderr
+    assert "CF302" in late.stdout
