@@ -5,6 +5,10 @@ The documents are generated here, shaped like `deploy/spdx/MACHINE/` (an image d
 `IMAGE.spdx.tar.zst` (flat, with `index.json`). Every reference carries the SHA1 of the
 file as written, as create-spdx does. Expected values are read off the generated set, never
 from the reader under test.
+
+`yocto_set` adds the mistakes under test (purls and CPEs on the package documents, changed,
+missing, refused and linked-out documents, cycles); `create_spdx`, further down, writes what
+create-spdx really writes (CPEs on the recipes only, runtime documents).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -349,9 +354,11 @@ def test_references_that_cannot_be_followed_are_noted(image: Path) -> None:
     notes = _notes(sbom)
     folder = image.parent.as_posix()
     missing = next(n for n in sbom.skipped if "not found under" in n)
-    assert missing.startswith(f"2 referenced SPDX document(s) not found under {folder} ")
+    assert missing.startswith(f"3 referenced SPDX document(s) not found under {folder} ")
     assert f"DocumentRef-missing ({namespace('missing')})" in missing
     assert f"DocumentRef-secret ({namespace('secret')})" in missing  # only reachable by link
+    # the image's OTHER relationship to a runtime document is followed (it is not there)
+    assert f"DocumentRef-runtime-busybox ({namespace('runtime-busybox')})" in missing
     changed = next(n for n in sbom.skipped if "checksum is not the one" in n)
     assert changed.startswith("2 referenced SPDX document(s) not used: the file's checksum")
     zlib_now = sha1_of(image.parent / "packages" / "zlib.spdx.json")
@@ -364,10 +371,9 @@ def test_references_that_cannot_be_followed_are_noted(image: Path) -> None:
     unreadable = next(n for n in sbom.skipped if "not a valid SPDX" in n)
     assert "1 referenced SPDX document(s)" in unreadable and "DocumentRef-broken" in unreadable
     assert "DocumentRef-nowhere" in unreadable  # spdx-tools' own message
-    # not followed: runtime (OTHER) and recipe (GENERATED_FROM) documents
+    # not read: the recipe of busybox, which has a CPE of its own
     unread = next(n for n in sbom.skipped if "not read:" in n)
-    assert unread.startswith("2 referenced SPDX document(s) not read")
-    assert "DocumentRef-runtime-busybox" in unread
+    assert unread.startswith("1 referenced SPDX document(s) not read")
     assert "DocumentRef-recipe-busybox in packages/busybox.spdx.json" in unread
     assert "1 package(s) of the other documents read are not reached" in notes
     assert "SPDXRef-Package-libc-dbg in packages/libc.spdx.json" in notes
@@ -405,8 +411,9 @@ def test_nothing_outside_the_folder_is_looked_at(tmp_path: Path) -> None:
         "spdx:SPDXRef-Image-core-image-minimal",
         purl("base-files", "3.0.14"),
     }
-    # busybox, ncurses, liba, zlib, broken, secret, base-files, missing, data1, data2
-    assert "10 referenced SPDX document(s) not found under" in _notes(sbom)
+    # busybox, ncurses, liba, zlib, broken, secret, base-files, missing, data1, data2, and
+    # the runtime document of busybox
+    assert "11 referenced SPDX document(s) not found under" in _notes(sbom)
 
 
 def _in_time(call: Callable[[], ImportedSbom], seconds: float = 60) -> ImportedSbom:
@@ -627,3 +634,520 @@ def test_import_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[st
     capsys.readouterr()
     assert main(["sbom", "import", str(image), str(root)]) == 0
     assert "0 added, 0 removed, 0 version changes, 0 updated" in capsys.readouterr().out
+
+
+# -- the layout create-spdx really writes ----------------------------------------------------
+#
+# As OE-Core's create-spdx(-2.2).bbclass writes SPDX 2.2 JSON (kirkstone to scarthgap): the
+# CPEs (one `cpe23Type` reference per CVE_PRODUCT entry) are on the recipe package,
+# SPDXRef-Recipe-<PN> in recipes/recipe-<PN>.spdx.json, next to the download packages and
+# the build dependencies on other recipes (BUILD_DEPENDENCY_OF). A binary package,
+# SPDXRef-Package-<PKG> alone in packages/<PKG>.spdx.json, has no external reference at all:
+# it is GENERATED_FROM DocumentRef-recipe-<PN>:SPDXRef-Recipe-<PN>, and its files are
+# GENERATED_FROM their debug sources (NOASSERTION when not found). runtime/runtime-<PKG>.spdx.json
+# holds no element: it AMENDS the package document and says `DocumentRef-runtime-dependency-
+# <DEP>:SPDXRef-Package-<DEP> RUNTIME_DEPENDENCY_OF DocumentRef-package-<PKG>:SPDXRef-Package-
+# <PKG>` for each RDEPENDS. The image document holds one package (no DESCRIBES) that CONTAINS
+# every installed package and has an OTHER relationship with each one's runtime document.
+
+OE = "Organization: OpenEmbedded ()"
+OE_CREATORS = [
+    "Tool: OpenEmbedded Core create-spdx.bbclass",
+    "Organization: OpenEmbedded ()",
+    "Person: N/A ()",
+]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    version: str
+    cve_product: tuple[str, ...]
+    """CVE_PRODUCT: `product` or `vendor:product` entries, one CPE each."""
+    packages: dict[str, tuple[str, ...]]
+    """The packages it makes (PKG) -> their RDEPENDS."""
+    supplier: str | None = OE
+    package_supplier: str | None = OE
+    package_cpe: str | None = None
+    """A CPE a layer wrote on the binary package itself (create-spdx writes none)."""
+    star_part: bool = False
+    """kirkstone's get_cpe_ids wrote `cpe:2.3:*:…`; later ones `cpe:2.3:a:…`."""
+
+    def cpes(self) -> list[str]:
+        out = []
+        for entry in self.cve_product:
+            vendor, product = entry.split(":", 1) if ":" in entry else ("*", entry)
+            part = "*" if self.star_part else "a"
+            out.append(f"cpe:2.3:{part}:{vendor}:{product}:{self.version}:*:*:*:*:*:*:*")
+        return out
+
+
+def cpe_ref(locator: str) -> dict[str, str]:
+    return {
+        "referenceCategory": "SECURITY",
+        "referenceLocator": locator,
+        "referenceType": "http://spdx.org/rdf/references/cpe23Type",
+    }
+
+
+def oe_ref(document_ref: str, name: str, sha1: str) -> dict[str, Any]:
+    return {
+        "checksum": {"algorithm": "SHA1", "checksumValue": sha1},
+        "externalDocumentId": document_ref,
+        "spdxDocument": namespace(name),
+    }
+
+
+def oe_rel(element: str, kind: str, related: str, comment: str | None = None) -> dict[str, str]:
+    out = rel(element, kind, related)
+    if comment is not None:
+        out["comment"] = comment
+    return out
+
+
+def oe_write(
+    path: Path,
+    name: str,
+    comment: str,
+    *,
+    packages: list[dict[str, Any]] | None = None,
+    files: list[dict[str, Any]] | None = None,
+    relationships: list[dict[str, str]] | None = None,
+    refs: list[dict[str, Any]] | None = None,
+) -> str:
+    """An SPDX 2.2 document as oe.spdx writes it (sorted keys, lists left out when empty,
+    a link in by-namespace/); returns its SHA1."""
+    document: dict[str, Any] = {
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "creationInfo": {
+            "comment": comment,
+            "created": "2026-11-20T10:00:00Z",
+            "creators": OE_CREATORS,
+            "licenseListVersion": "3.14",
+        },
+        "dataLicense": "CC0-1.0",
+        "documentNamespace": namespace(name),
+        "name": name,
+        "spdxVersion": "SPDX-2.2",
+    }
+    for key, value in (
+        ("packages", packages),
+        ("files", files),
+        ("relationships", relationships),
+        ("externalDocumentRefs", refs),
+    ):
+        if value:
+            document[key] = value
+    raw = json.dumps(document, sort_keys=True).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(raw)
+    link = path.parents[1] / "by-namespace" / namespace(name).replace("/", "_")
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(os.path.relpath(path, link.parent))
+    return hashlib.sha1(raw).hexdigest()
+
+
+def oe_package(spdx_id: str, name: str, version: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "SPDXID": spdx_id,
+        "copyrightText": "NOASSERTION",
+        "downloadLocation": "NOASSERTION",
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": "MIT",
+        "licenseInfoFromFiles": ["NOASSERTION"],
+        "name": name,
+        "versionInfo": version,
+        **extra,
+    }
+
+
+RECIPES = (
+    Recipe(
+        "busybox",
+        "1.36.1",
+        ("busybox",),
+        {"busybox": ("libc6",), "busybox-syslog": ("busybox",)},
+        star_part=True,
+    ),
+    Recipe("glibc", "2.39", ("gnu:glibc",), {"libc6": ()}),
+    Recipe(
+        "openssl",
+        "3.2.1",
+        ("openssl:openssl",),
+        {"libcrypto3": ("libc6",), "libssl3": ("libcrypto3", "libc6")},
+    ),
+    # two CVE_PRODUCT entries: two CPEs on the recipe
+    Recipe(
+        "curl",
+        "8.7.1",
+        ("haxx:curl", "haxx:libcurl"),
+        {"curl": ("libcurl4", "libc6"), "libcurl4": ("libssl3", "libz1", "libc6")},
+    ),
+    Recipe("zlib", "1.3.1", ("zlib:zlib",), {"libz1": ("libc6",)}),  # its document is removed
+    Recipe(
+        "pump-app",
+        "2.4.0",
+        ("example:pump-firmware",),
+        {"pump-app": ("libcurl4", "libc6")},
+        package_cpe="cpe:2.3:a:example:pump-app:2.4.0:*:*:*:*:*:*:*",
+    ),
+    Recipe(
+        "netbase",
+        "6.4",
+        ("debian:netbase",),
+        {"netbase": ()},
+        supplier="Organization: Example Medical Inc.",
+        package_supplier=None,
+    ),
+)
+INSTALLED = [p for recipe in RECIPES for p in recipe.packages]
+OE_IMAGE_NAME = "core-image-minimal-qemuarm64.rootfs-20261120100000"
+"""IMAGE_NAME: the image's SPDXID and its document's name carry the build's date."""
+OE_IMAGE = f"SPDXRef-Image-{OE_IMAGE_NAME}"
+
+
+def create_spdx(folder: Path, toolchain: str = "gcc-cross-aarch64") -> Path:
+    """deploy/spdx/MACHINE (recipes/, packages/, runtime/, by-namespace/) and the image
+    document beside it, as create-spdx writes them for RECIPES, every recipe with a build
+    dependency on the `toolchain` recipe; returns the image document."""
+    sums: dict[str, str] = {}
+    gcc = f"recipe-{toolchain}"
+    sums[gcc] = oe_write(
+        folder / "recipes" / f"{gcc}.spdx.json",
+        gcc,
+        "This document was created by analyzing recipe files during the build.",
+        packages=[oe_package(f"SPDXRef-Recipe-{toolchain}", toolchain, "13.2.0")],
+        relationships=[rel("SPDXRef-DOCUMENT", "DESCRIBES", f"SPDXRef-Recipe-{toolchain}")],
+    )
+    providers: dict[str, tuple[Recipe, str]] = {}
+    for recipe in RECIPES:
+        recipe_id = f"SPDXRef-Recipe-{recipe.name}"
+        download_id = f"SPDXRef-Download-{recipe.name}-1"
+        extra: dict[str, Any] = {"externalRefs": [cpe_ref(c) for c in recipe.cpes()]}
+        if recipe.supplier:
+            extra["supplier"] = recipe.supplier
+        doc_name = f"recipe-{recipe.name}"
+        sums[doc_name] = oe_write(
+            folder / "recipes" / f"{doc_name}.spdx.json",
+            doc_name,
+            "This document was created by analyzing recipe files during the build.",
+            packages=[
+                oe_package(recipe_id, recipe.name, recipe.version, **extra),
+                {
+                    "SPDXID": download_id,
+                    "checksums": [{"algorithm": "SHA256", "checksumValue": "ab" * 32}],
+                    "copyrightText": "NOASSERTION",
+                    "downloadLocation": f"https://example.org/{recipe.name}.tar.xz",
+                    "licenseConcluded": "NOASSERTION",
+                    "licenseDeclared": "NOASSERTION",
+                    "licenseInfoFromFiles": ["NOASSERTION"],
+                    "name": f"{recipe.name}-source-1",
+                },
+            ],
+            relationships=[
+                rel("SPDXRef-DOCUMENT", "DESCRIBES", recipe_id),
+                rel("SPDXRef-DOCUMENT", "DESCRIBES", download_id),
+                rel(download_id, "BUILD_DEPENDENCY_OF", recipe_id),
+                rel(
+                    f"DocumentRef-dependency-{gcc}:SPDXRef-Recipe-{toolchain}",
+                    "BUILD_DEPENDENCY_OF",
+                    recipe_id,
+                ),
+            ],
+            refs=[oe_ref(f"DocumentRef-dependency-{gcc}", gcc, sums[gcc])],
+        )
+        for pkg in recipe.packages:
+            package_id, file_id = f"SPDXRef-Package-{pkg}", f"SPDXRef-PackagedFile-{pkg}-1"
+            extra = {
+                "hasFiles": [file_id],
+                "packageVerificationCode": {"packageVerificationCodeValue": "cd" * 20},
+            }
+            if recipe.package_supplier:
+                extra["supplier"] = recipe.package_supplier
+            if recipe.package_cpe:
+                extra["externalRefs"] = [cpe_ref(recipe.package_cpe)]
+            sums[pkg] = oe_write(
+                folder / "packages" / f"{pkg}.spdx.json",
+                pkg,
+                "This document was created by analyzing packages created during the build.",
+                packages=[oe_package(package_id, pkg, recipe.version, **extra)],
+                files=[
+                    {
+                        "SPDXID": file_id,
+                        "checksums": [
+                            {"algorithm": "SHA1", "checksumValue": "12" * 20},
+                            {"algorithm": "SHA256", "checksumValue": "34" * 32},
+                        ],
+                        "copyrightText": "NOASSERTION",
+                        "fileName": f"usr/bin/{pkg}",
+                        "fileTypes": ["BINARY"],
+                        "licenseConcluded": "NOASSERTION",
+                        "licenseInfoInFiles": ["NOASSERTION"],
+                    }
+                ],
+                relationships=[
+                    rel(package_id, "CONTAINS", file_id),
+                    rel(
+                        package_id,
+                        "GENERATED_FROM",
+                        f"DocumentRef-recipe-{recipe.name}:SPDXRef-Recipe-{recipe.name}",
+                    ),
+                    rel("SPDXRef-DOCUMENT", "DESCRIBES", package_id),
+                    oe_rel(file_id, "GENERATED_FROM", "NOASSERTION", f"/usr/src/debug/{pkg}.c"),
+                ],
+                refs=[oe_ref(f"DocumentRef-recipe-{recipe.name}", doc_name, sums[doc_name])],
+            )
+            providers[pkg] = (recipe, doc_name)
+    for pkg in INSTALLED:
+        recipe, _ = providers[pkg]
+        refs = [oe_ref(f"DocumentRef-package-{pkg}", pkg, sums[pkg])]
+        relationships = [
+            rel("SPDXRef-DOCUMENT", "AMENDS", f"DocumentRef-package-{pkg}:SPDXRef-DOCUMENT")
+        ]
+        for dep in recipe.packages[pkg]:
+            refs.append(oe_ref(f"DocumentRef-runtime-dependency-{dep}", dep, sums[dep]))
+            relationships.append(
+                rel(
+                    f"DocumentRef-runtime-dependency-{dep}:SPDXRef-Package-{dep}",
+                    "RUNTIME_DEPENDENCY_OF",
+                    f"DocumentRef-package-{pkg}:SPDXRef-Package-{pkg}",
+                )
+            )
+        sums[f"runtime-{pkg}"] = oe_write(
+            folder / "runtime" / f"runtime-{pkg}.spdx.json",
+            f"runtime-{pkg}",
+            "This document was created by analyzing package runtime dependencies.",
+            relationships=relationships,
+            refs=refs,
+        )
+    refs, relationships = [], []
+    for pkg in sorted(INSTALLED):
+        refs.append(oe_ref(f"DocumentRef-{pkg}", pkg, sums[pkg]))
+        relationships.append(rel(OE_IMAGE, "CONTAINS", f"DocumentRef-{pkg}:SPDXRef-Package-{pkg}"))
+        refs.append(oe_ref(f"DocumentRef-runtime-{pkg}", f"runtime-{pkg}", sums[f"runtime-{pkg}"]))
+        relationships.append(
+            oe_rel(
+                OE_IMAGE,
+                "OTHER",
+                f"DocumentRef-runtime-{pkg}:SPDXRef-DOCUMENT",
+                f"Runtime dependencies for {pkg}",
+            )
+        )
+    image = folder / f"{OE_IMAGE_NAME}.spdx.json"
+    oe_write(
+        image,
+        OE_IMAGE_NAME,
+        "This document was created by analyzing the source of the Yocto recipe during the build.",
+        packages=[oe_package(OE_IMAGE, "core-image-minimal", "1.0", supplier=OE)],
+        relationships=relationships,
+        refs=refs,
+    )
+    return image
+
+
+def recipe_cpe(name: str) -> str:
+    return next(r for r in RECIPES if r.name == name).cpes()[0]
+
+
+@pytest.fixture
+def deploy(tmp_path: Path) -> Path:
+    """create-spdx's output with the recipe document of zlib removed; the image document."""
+    image = create_spdx(tmp_path / "deploy" / "spdx" / "qemuarm64")
+    (image.parent / "recipes" / "recipe-zlib.spdx.json").unlink()
+    return image
+
+
+def test_packages_take_the_cpe_of_their_recipe(deploy: Path) -> None:
+    sbom = read_sbom(deploy)
+    components = {c.name: c for c in sbom.components}
+    assert set(components) == {"core-image-minimal", *INSTALLED}, _notes(sbom)
+    for name in ("busybox", "busybox-syslog"):  # kirkstone's `cpe:2.3:*:…` is CPE 2.3 too
+        assert components[name].cpe == "cpe:2.3:*:*:busybox:1.36.1:*:*:*:*:*:*:*"
+    assert components["libc6"].cpe == recipe_cpe("glibc")
+    assert components["libssl3"].cpe == components["libcrypto3"].cpe == recipe_cpe("openssl")
+    # the first of curl's two CPEs, for both of its packages; the other is noted once
+    assert components["curl"].cpe == components["libcurl4"].cpe == recipe_cpe("curl")
+    kept = [n for n in sbom.skipped if "more not kept" in n]
+    assert kept == [
+        "SPDXRef-Recipe-curl in recipes/recipe-curl.spdx.json: kept the first CPE "
+        f"({recipe_cpe('curl')}); 1 more not kept (sbom.yaml holds one CPE per component)"
+    ]
+    # the version is the package's own (create-spdx gives both PV)
+    assert components["libssl3"].version == "3.2.1"
+    assert components["busybox"].supplier == "OpenEmbedded"
+    # no supplier on the package: the recipe's
+    assert components["netbase"].supplier == "Example Medical Inc."
+    assert components["netbase"].cpe == recipe_cpe("netbase")
+    # no purls anywhere: refs are the SPDXIDs, stable across builds
+    assert components["busybox"].ref == "spdx:SPDXRef-Package-busybox"
+    assert components["busybox"].purl is None
+    taken = next(n for n in sbom.skipped if "took the CPE" in n)
+    assert taken.startswith(
+        "8 package(s) without a CPE of their own took the CPE, and 1 without a supplier the "
+        "supplier, of the package they are GENERATED_FROM (their recipe, not imported itself): "
+    )
+
+
+def test_a_package_with_a_cpe_of_its_own_keeps_it(deploy: Path) -> None:
+    sbom = read_sbom(deploy)
+    app = next(c for c in sbom.components if c.name == "pump-app")
+    assert app.cpe == "cpe:2.3:a:example:pump-app:2.4.0:*:*:*:*:*:*:*"
+    # its recipe's document is not read at all
+    unread = next(n for n in sbom.skipped if "not read:" in n)
+    assert unread.startswith("1 referenced SPDX document(s) not read")
+    assert "DocumentRef-recipe-pump-app in packages/pump-app.spdx.json" in unread
+
+
+def test_recipes_are_not_components(deploy: Path) -> None:
+    sbom = read_sbom(deploy)
+    refs = {c.ref for c in sbom.components}
+    assert refs == {f"spdx:{OE_IMAGE}", *(f"spdx:SPDXRef-Package-{p}" for p in INSTALLED)}
+    assert not any("Recipe" in r or "Download" in r for r in refs)
+    notes = _notes(sbom)
+    # neither the recipes' download packages nor their build dependencies are mentioned
+    assert "Download" not in notes and "gcc-cross" not in notes
+    assert "package(s) of the other documents read are not reached" not in notes
+    assert sbom.roots == (f"spdx:{OE_IMAGE}",)
+    # the files of the package documents, not of the recipe documents
+    assert f"{len(INSTALLED)} file(s) and 0 snippet(s) not imported" in notes
+
+
+def test_a_missing_recipe_document_is_noted_and_the_package_imported(deploy: Path) -> None:
+    sbom = read_sbom(deploy)
+    libz = next(c for c in sbom.components if c.name == "libz1")
+    assert libz.cpe is None
+    assert libz.version == "1.3.1" and libz.supplier == "OpenEmbedded"
+    assert libz.depends_on == ("spdx:SPDXRef-Package-libc6",)
+    folder = deploy.parent.as_posix()
+    assert (
+        "1 package(s) without a CPE of their own are imported without one: the package they "
+        "are GENERATED_FROM (their recipe) could not be used: SPDXRef-Package-libz1 in "
+        "packages/libz1.spdx.json: DocumentRef-recipe-zlib:SPDXRef-Recipe-zlib: its document "
+        f"was not found under {folder}" in sbom.skipped
+    )
+    missing = next(n for n in sbom.skipped if "not found under" in n)
+    assert missing.startswith(f"1 referenced SPDX document(s) not found under {folder} ")
+    assert (
+        f"DocumentRef-recipe-zlib in packages/libz1.spdx.json ({namespace('recipe-zlib')})"
+        in missing
+    )
+
+
+def test_a_changed_recipe_document_is_not_used(deploy: Path) -> None:
+    recipe = deploy.parent / "recipes" / "recipe-glibc.spdx.json"
+    document = json.loads(recipe.read_bytes())
+    document["packages"][0]["versionInfo"] = "2.40"
+    recipe.write_text(json.dumps(document), encoding="utf-8")
+    sbom = read_sbom(deploy)
+    assert next(c for c in sbom.components if c.name == "libc6").cpe is None
+    assert any(
+        "SPDXRef-Package-libc6 in packages/libc6.spdx.json: DocumentRef-recipe-glibc:"
+        "SPDXRef-Recipe-glibc: its document's checksum is not the one the reference gives" in n
+        for n in sbom.skipped
+    )
+
+
+def test_runtime_dependencies_are_edges(deploy: Path) -> None:
+    sbom = read_sbom(deploy)
+    components = {c.name: c for c in sbom.components}
+    for recipe in RECIPES:
+        for pkg, rdepends in recipe.packages.items():
+            assert components[pkg].depends_on == tuple(
+                sorted(f"spdx:SPDXRef-Package-{d}" for d in rdepends)
+            ), pkg
+    assert components["core-image-minimal"].depends_on == tuple(
+        sorted(f"spdx:SPDXRef-Package-{p}" for p in INSTALLED)
+    )
+    # the runtime documents hold no element and describe nothing: read anyway, said once
+    notes = _notes(sbom)
+    assert (
+        f"{len(INSTALLED)} referenced SPDX document(s) hold no package, file or snippet, and "
+        "so DESCRIBE nothing (spdx-tools requires it); read anyway: runtime/runtime-" in notes
+    )
+
+
+def test_the_recipe_in_the_imported_document_is_imported_as_before(tmp_path: Path) -> None:
+    """A recipe package the imported document lists is a component (every package of the
+    imported document is); the package generated from it takes its CPE all the same."""
+    image = tmp_path / "one.spdx.json"
+    write(
+        image,
+        "one",
+        [
+            package("SPDXRef-Package-app", "app", "1", with_purl=False, with_cpe=False),
+            package("SPDXRef-Recipe-app", "app-recipe", "1", with_purl=False),
+        ],
+        [rel("SPDXRef-Package-app", "GENERATED_FROM", "SPDXRef-Recipe-app")],
+    )
+    components = _by_ref(read_sbom(image))
+    assert set(components) == {"spdx:SPDXRef-Package-app", "spdx:SPDXRef-Recipe-app"}
+    assert components["spdx:SPDXRef-Package-app"].cpe == cpe("app-recipe", "1")
+    assert components["spdx:SPDXRef-Recipe-app"].cpe == cpe("app-recipe", "1")
+
+
+def test_an_extracted_image_archive_gives_the_same(tmp_path: Path, deploy: Path) -> None:
+    """IMAGE.spdx.tar.zst: every document create-spdx's collect_spdx_document reaches,
+    flat, named DOCNAME.spdx.json, and index.json."""
+    flat = tmp_path / "extracted"
+    flat.mkdir()
+    entries = []
+    for path in sorted(deploy.parent.rglob("*.spdx.json")):
+        if path.is_symlink() or path == deploy:
+            continue
+        shutil.copyfile(path, flat / path.name)
+        ns = json.loads(path.read_bytes())["documentNamespace"]
+        entries.append({"filename": path.name, "documentNamespace": ns, "sha1": sha1_of(path)})
+    shutil.copyfile(deploy, flat / deploy.name)
+    (flat / "index.json").write_text(json.dumps({"documents": entries}), encoding="utf-8")
+    from_deploy, from_archive = read_sbom(deploy), read_sbom(flat / deploy.name)
+    assert from_archive.components == from_deploy.components
+
+
+def test_two_imports_write_the_same_sbom_yaml(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    written = []
+    for name in ("first", "second"):
+        root = tmp_path / name
+        assert main(["init", str(root)]) == 0
+        folder = root / "artifacts" / "sbom" / "firmware"
+        image = create_spdx(folder)
+        (folder / "recipes" / "recipe-zlib.spdx.json").unlink()
+        assert main(["sbom", "import", str(image), str(root)]) == 0
+        written.append((root / "sbom.yaml").read_bytes())
+        loaded = load_project(root)
+        assert loaded.project is not None, loaded.diagnostics
+        components = {c.name: c for c in loaded.project.sbom.components}
+        assert components["busybox"].cpe == "cpe:2.3:*:*:busybox:1.36.1:*:*:*:*:*:*:*"
+        assert components["libz1"].cpe is None
+        assert main(["validate", str(root)]) == 0
+    capsys.readouterr()
+    assert written[0] == written[1]
+    # and importing again changes nothing
+    image = tmp_path / "first" / "artifacts" / "sbom" / "firmware" / f"{OE_IMAGE_NAME}.spdx.json"
+    assert main(["sbom", "import", str(image), str(tmp_path / "first")]) == 0
+    assert "0 added, 0 removed, 0 version changes, 0 updated" in capsys.readouterr().out
+    assert (tmp_path / "first" / "sbom.yaml").read_bytes() == written[0]
+
+
+def test_recipes_of_an_x86_64_build_are_refused_by_spdx_tools(tmp_path: Path) -> None:
+    """For an x86-64 MACHINE every recipe document has a build dependency on
+    recipe-gcc-cross-x86_64, and create-spdx writes the name into DocumentRef and SPDXRef
+    ids, where SPDX allows no `_`: spdx-tools refuses those documents, so their packages
+    have no CPE; the note gives spdx-tools' reason."""
+    image = create_spdx(tmp_path / "qemux86-64", toolchain="gcc-cross-x86_64")
+    sbom = read_sbom(image)
+    components = {c.name: c for c in sbom.components}
+    assert set(components) == {"core-image-minimal", *INSTALLED}
+    assert components["busybox"].cpe is None
+    assert components["pump-app"].cpe is not None  # its own
+    assert components["busybox"].depends_on == ("spdx:SPDXRef-Package-libc6",)
+    notes = _notes(sbom)
+    assert (
+        "SPDXRef-Package-busybox in packages/busybox.spdx.json: DocumentRef-recipe-busybox:"
+        "SPDXRef-Recipe-busybox: its document is not a valid SPDX 2.2/2.3 document" in notes
+    )
+    assert (
+        "recipes/recipe-busybox.spdx.json: invalid SPDX-2.2 document (spdx-tools): "
+        "SPDXRef-DOCUMENT: document_ref_id must only contain letters, numbers" in notes
+    )

@@ -12,17 +12,19 @@ says how many there were):
   URL); without one, `spdx:` + its SPDXID (`spdx:SPDXRef-Package-hello`). The SPDXID is the
   document's own identifier for the package, as the bom-ref is in CycloneDX: unique in the
   document, and stable across builds when the producer keeps it (Yocto's
-  `SPDXRef-Recipe-busybox` does; identifiers that change with every build turn a re-import
-  into "removed" and "added"). Two packages with one purl: the first is kept, the other's
+  `SPDXRef-Package-busybox` does; identifiers that change with every build, as Yocto's image
+  package `SPDXRef-Image-IMAGE_NAME` with the build date in IMAGE_NAME, turn a re-import into
+  "removed" and "added"). Two packages with one purl: the first is kept, the other's
   relationships go to it, and a note says so.
 - `name`, `version` (`versionInfo`); `group` stays empty (SPDX has no such field; a purl
   keeps its namespace).
 - `supplier`: the `supplier` organisation or person name; when the supplier is absent or
   NOASSERTION, the `originator` (the original author: the CycloneDX reader falls back from
-  supplier to publisher the same way).
+  supplier to publisher the same way); without either, for a package that takes its CPE
+  from its recipe (below), the recipe's.
 - `purl`; `cpe`: the first `cpe23Type` external reference that is a CPE 2.3 formatted string
   (sbom.yaml holds one CPE per component; further ones, invalid ones and `cpe22Type` ones are
-  noted in `skipped`).
+  noted in `skipped`); without one, that of the package it is GENERATED_FROM (below).
 - `type`: from SPDX 2.3 `primaryPackagePurpose` (see `_PURPOSE_TYPES`); SPDX 2.2 has none:
   `library`, the model's default.
 - `hashes`: the package checksums sbom.yaml has an algorithm for (`_HASHES`); others (MD2,
@@ -44,10 +46,29 @@ says how many there were):
 Other documents. A relationship may name an element of another SPDX document,
 `DocumentRef-X:SPDXRef-Y`, the document declaring `DocumentRef-X` in `externalDocumentRefs`
 with that document's `documentNamespace` (`spdxDocument`) and checksum. Yocto's create-spdx
-writes an image so: one image package that CONTAINS
-`DocumentRef-busybox:SPDXRef-Package-busybox` and so on, one package document per installed
-package (deploy/spdx/MACHINE/packages/), each in turn referring to its recipe document
-(GENERATED_FROM) and, from the image, to runtime documents (OTHER). The import follows them:
+writes an image so, in SPDX 2.2 JSON (read in OE-Core's `meta/classes/create-spdx-2.2.bbclass`,
+`create-spdx.bbclass` in kirkstone, ids from `meta/lib/oe/sbom.py`, CPEs from
+`oe.cve_check.get_cpe_ids`; deploy/spdx/MACHINE/):
+
+- IMAGE_NAME.spdx.json: one package, `SPDXRef-Image-IMAGE_NAME` (no DESCRIBES), that
+  CONTAINS `DocumentRef-PKG:SPDXRef-Package-PKG` for each installed package and has an
+  OTHER relationship with `DocumentRef-runtime-PKG:SPDXRef-DOCUMENT` for each.
+- packages/PKG.spdx.json: one package, `SPDXRef-Package-PKG`: name, `versionInfo` (the
+  recipe's PV), supplier (SPDX_SUPPLIER; none in early kirkstone), declared licence, files,
+  and no external reference at all: no purl, no CPE. It is GENERATED_FROM
+  `DocumentRef-recipe-PN:SPDXRef-Recipe-PN` (its files are GENERATED_FROM their debug
+  sources: NOASSERTION, or source files of recipe documents).
+- recipes/recipe-PN.spdx.json: `SPDXRef-Recipe-PN`, with PV, supplier and one `cpe23Type`
+  reference per CVE_PRODUCT entry (`cpe:2.3:a:VENDOR:PRODUCT:VERSION:…`, `*` for an absent
+  vendor; kirkstone wrote `cpe:2.3:*:…`), the download packages (`SPDXRef-Download-PN-N`) and
+  BUILD_DEPENDENCY_OF relationships from the recipes it was built with
+  (`DocumentRef-dependency-recipe-X`).
+- runtime/runtime-PKG.spdx.json: no package, file or snippet; `SPDXRef-DOCUMENT AMENDS
+  DocumentRef-package-PKG:SPDXRef-DOCUMENT`, and for each RDEPENDS
+  `DocumentRef-runtime-dependency-DEP:SPDXRef-Package-DEP RUNTIME_DEPENDENCY_OF
+  DocumentRef-package-PKG:SPDXRef-Package-PKG`.
+
+The import follows them:
 
 - Which elements: all packages of the imported document, as before; an element of another
   document when a relationship in `_DEPENDS` leads to it from an imported package (in
@@ -55,11 +76,29 @@ package (deploy/spdx/MACHINE/packages/), each in turn referring to its recipe do
   dependent side of such a relationship or DESCRIBES it; and so on recursively, through the
   references of the documents read too. A file stands for the packages that contain it (for
   the dependency and link kinds), as within one document; `DocumentRef-X:SPDXRef-DOCUMENT`
-  stands for the packages document X describes. Other kinds lead nowhere: Yocto's recipe
-  (GENERATED_FROM) and runtime (OTHER) documents are not read, and a note counts the
-  referenced documents nothing led to, and the packages of read documents nothing reached.
-  Each package is imported once and each document read once, so cycles of relationships and
-  of documents end.
+  stands for the packages document X describes. Other kinds lead to no element (GENERATED_FROM
+  and OTHER lead to the documents of the next two points), and a note counts the referenced
+  documents nothing led to, and the packages nothing reached of the documents read for their
+  elements. Each package is imported once and each document read once, so cycles of
+  relationships and of documents end.
+- Recipes: a package imported without a valid CPE of its own that is GENERATED_FROM a package
+  (or that one GENERATES), of its own document or of another, takes that package's first
+  valid CPE 2.3 (its further, invalid and `cpe22Type` ones are noted once, as for a
+  package) and, when it has no supplier or originator, that package's. The first such package
+  with a valid CPE is used. The recipe is read for that alone: it is not imported (a package
+  of the imported document is, as every one), nor its download packages, and its document's
+  relationships (build dependencies) are not taken in. Notes count the packages so completed,
+  and name each package left without a CPE because its recipe could not be used, and why
+  (document not found, another checksum, not valid SPDX, no such package). A package with a
+  CPE of its own keeps it, and its recipe is not read. The version needs nothing: the
+  package has the recipe's.
+- Runtime dependencies: a document an imported package has an OTHER relationship with, as a
+  whole (`DocumentRef-X:SPDXRef-DOCUMENT`), is read, and when it AMENDS another document its
+  relationships are taken in as those of any document read: `B RUNTIME_DEPENDENCY_OF A`
+  makes an imported A depend on B (and so imports B). That costs one small document per
+  installed package. A document that holds no element cannot DESCRIBE one, which spdx-tools
+  requires: for a referenced document that holds none this is not a refusal (one note lists
+  them). A document OTHER leads to that amends nothing is noted and not used.
 - Where: in the folder of the imported file and its subfolders only, never elsewhere and
   never by fetching the namespace URI (`spdx_refs.DocumentFinder`: hidden folders, symbolic
   links that lead out of the folder and files larger than `MAX_SBOM_BYTES` are left out; the
@@ -68,12 +107,16 @@ package (deploy/spdx/MACHINE/packages/), each in turn referring to its recipe do
   document used is the file whose `documentNamespace` is the reference's `spdxDocument` and
   whose checksum is the reference's (SHA1, as the specification and Yocto have it; the other
   algorithms Python computes are checked the same way). It is parsed and validated as the
-  imported file is, JSON or tag-value; its tolerated messages are notes naming its file.
+  imported file is, JSON or tag-value (but for the DESCRIBES rule when it holds no element,
+  above); its tolerated messages are notes naming its file.
   A Yocto archive must be extracted first (it holds every referenced document, flat, with
   `index.json`): `tar --zstd -xf IMAGE.spdx.tar.zst -C artifacts/sbom/firmware/`, then
   `cyberfile sbom import artifacts/sbom/firmware/IMAGE.spdx.json`. The IMAGE.spdx.json of
-  deploy/images/MACHINE/ imported where it lies finds none of them. `--copy` copies the
-  imported file alone, so a copied image document finds none either: copy the folder.
+  deploy/images/MACHINE/ imported where it lies finds none of them. (deploy/spdx/MACHINE/
+  itself holds the documents of every package and recipe built, installed or not: a large
+  build may pass `MAX_SCANNED_FILES` there, and the archive, with its index, is the surer
+  way.) `--copy` copies the imported file alone, so a copied image document finds none
+  either: copy the folder.
 - Not followed, and said so in `skipped` (how many documents and references, the first few
   DocumentRef ids with their namespaces and why), never dropped silently: a document not
   found; found with another checksum (a cycle of documents always has one somewhere: a
@@ -88,12 +131,21 @@ package (deploy/spdx/MACHINE/packages/), each in turn referring to its recipe do
 - Drift: `sha256` is the imported file's alone, and that is enough for the documents it
   leads to: each is used only when its checksum is the one the document naming it holds, so
   the imported file fixes, through the chain of checksums, the bytes of every document read
-  (Yocto writes a new image document, with new SHA1s, whenever a package document changes).
+  (Yocto writes a new image document, with new SHA1s, whenever a package document changes;
+  a package document holds its recipe's SHA1, the image its runtime documents').
   It does not cover what the folder holds: a referenced document missing (or refused) at
   import that is added (or fixed) later, or one removed or changed after the import, changes
   what a re-import gives (more packages, or fewer and a note) while the imported file, and so
   `drift`, stays the same; as does a search cut short by its limits. The notes of the import
   list every such reference.
+
+Not solved here: create-spdx writes recipe and package names into ids unchanged, and SPDX
+ids allow only letters, digits, `.` and `-` (and `+` in a DocumentRef). spdx-tools refuses
+the documents that have others: every recipe document of an x86-64 MACHINE (its build
+dependency `DocumentRef-dependency-recipe-gcc-cross-x86_64:SPDXRef-Recipe-gcc-cross-x86_64`),
+whose packages then have no CPE (the note gives spdx-tools' message); a package document of
+a name with `+` or `_` (libstdc++6), whose package is then not imported; and an image
+document that CONTAINS such a package, which is then refused as a whole.
 
 Document level: `spec_version` is `spdxVersion` (`SPDX-2.3`); `serial_number` the
 `documentNamespace`; `timestamp` `creationInfo.created`; `authors` the `Person:` and
@@ -127,7 +179,7 @@ import unicodedata
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -210,6 +262,12 @@ analysis covered, and cyberfile imports no files (the SPDX project's own example
 `appbomination` breaks the first). They are reported as notes. Messages about `cpe23Type`
 and `cpe22Type` locators are not refusals either: each CPE is checked on its own and left
 out with a note when it is not a CPE 2.3 formatted string."""
+
+_NO_DESCRIBES = "there must be at least one relationship"
+"""spdx-tools' message for a document that DESCRIBES nothing (while it does not hold a single
+package). Yocto's runtime documents hold no element at all, only relationships between
+elements of other documents, so they cannot describe one: for such a referenced document
+the message is not a refusal (`_validate(referenced=True)`)."""
 
 _REFERENCE_TYPE_PREFIX = "http://spdx.org/rdf/references/"
 """Yocto's create-spdx (and other RDF-minded writers) give external reference types as
@@ -379,19 +437,30 @@ def _is_cpe_locator_message(message: Any) -> bool:
     )
 
 
-def _validate(path: Path, document: Document) -> list[str]:
+def _describes_nothing(document: Document) -> bool:
+    """A document without packages, files or snippets (Yocto's runtime documents: only
+    relationships between elements of other documents): it has nothing to describe."""
+    return not (document.packages or document.files or document.snippets)
+
+
+def _validate(path: Path, document: Document, *, referenced: bool = False) -> list[str]:
     """Refuse the document on spdx-tools' validation messages; return the notes for the
-    tolerated ones."""
+    tolerated ones. A `referenced` document (one the imported document leads to) that
+    describes nothing because it holds no element is not refused for that alone
+    (`_NO_DESCRIBES`); the import notes such documents together."""
     from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
     _normalise_reference_types(document)
     version = document.creation_info.spdx_version
     notes: list[str] = []
     refusals: list[str] = []
+    elementless = referenced and _describes_nothing(document)
     for message in validate_full_spdx_document(document):
         text = message.validation_message
         where = message.context.spdx_id or message.context.parent_id
         if _is_cpe_locator_message(message):
+            continue
+        if elementless and text.startswith(_NO_DESCRIBES):
             continue
         if text.startswith(_TOLERATED):
             notes.append(
@@ -455,14 +524,17 @@ def _hashes(package: Package, where: str, skipped: list[str]) -> dict[str, str]:
     return out
 
 
-def _identity(package: Package, where: str, skipped: list[str]) -> tuple[str | None, str | None]:
-    """(purl, cpe) from the package's external references."""
+def _identity(
+    package: Package, where: str, skipped: list[str], *, with_purl: bool = True
+) -> tuple[str | None, str | None]:
+    """(purl, cpe) from the package's external references (purl None, and purl references
+    not looked at, without `with_purl`)."""
     purl: str | None = None
     cpe: str | None = None
     extra_cpes = 0
     for reference in package.external_references:
         kind, locator = reference.reference_type, reference.locator.strip()
-        if kind == "purl":
+        if kind == "purl" and with_purl:
             if purl is not None:
                 if locator != purl:
                     skipped.append(f"{where}: further purl {locator[:200]!r} not kept")
@@ -500,13 +572,17 @@ def _component(package: Package, ref: str, skipped: list[str], where: str) -> Im
         name=package.name,
         group=None,
         version=(package.version or "").strip() or None,
-        supplier=_actor_name(package.supplier) or _actor_name(package.originator),
+        supplier=_supplier(package),
         purl=purl,
         hashes=_hashes(package, where, skipped),
         licenses=_licenses(package),
         depends_on=(),
         cpe=cpe,
     )
+
+
+def _supplier(package: Package) -> str | None:
+    return _actor_name(package.supplier) or _actor_name(package.originator)
 
 
 def _ref_of(package: Package) -> str:
@@ -545,7 +621,19 @@ class _Doc:
     """externalDocumentId -> spdx-tools ExternalDocumentRef."""
     files: int
     snippets: int
+    generated_from: dict[str, list[str]] = field(default_factory=dict)
+    """Package id -> the ids it is GENERATED_FROM (or that GENERATE it), as written: Yocto's
+    `DocumentRef-recipe-busybox:SPDXRef-Recipe-busybox`."""
+    others: dict[str, list[str]] = field(default_factory=dict)
+    """Package id -> the documents of other SPDX documents it has an OTHER relationship
+    with, as written (Yocto's image -> `DocumentRef-runtime-busybox:SPDXRef-DOCUMENT`)."""
+    amends: bool = False
+    """Whether the document AMENDS another (Yocto's runtime documents do)."""
     digests: dict[str, str | None] = field(default_factory=dict)
+    admitted: bool = False
+    """Whether its relationships were taken in (`_Import._admit`): the imported document,
+    and a document read for its elements or as an amendment; a document read only for a
+    recipe's CPE is not."""
 
     def digest(self, algorithm: str) -> str | None:
         if algorithm not in self.digests:
@@ -565,11 +653,22 @@ def _summary(document: Document, path: Path, label: str, raw: bytes) -> _Doc:
     holders: dict[str, list[str]] = {}
     described: list[str] = []
     links: list[tuple[str, str, bool]] = []
+    generated_from: dict[str, list[str]] = {}
+    others: dict[str, list[str]] = {}
+    amends = False
     for relationship in document.relationships:
         kind = relationship.relationship_type.name
         element, related = relationship.spdx_element_id, relationship.related_spdx_element_id
         if not isinstance(related, str):  # NONE, NOASSERTION
             continue
+        if kind == "GENERATED_FROM" and element in packages:
+            generated_from.setdefault(element, []).append(related)
+        elif kind == "GENERATES" and related in packages:
+            generated_from.setdefault(related, []).append(element)
+        elif kind == "OTHER" and element in packages and ":" in related:
+            others.setdefault(element, []).append(related)
+        elif kind == "AMENDS" and element == info.spdx_id:
+            amends = True
         if kind == "CONTAINS" and element in packages and related in file_ids:
             holders.setdefault(related, []).append(element)
         elif kind == "CONTAINED_BY" and related in packages and element in file_ids:
@@ -595,6 +694,9 @@ def _summary(document: Document, path: Path, label: str, raw: bytes) -> _Doc:
         refs={r.document_ref_id: r for r in info.external_document_refs},
         files=len(document.files),
         snippets=len(document.snippets),
+        generated_from=generated_from,
+        others=others,
+        amends=amends,
         digests={"SHA1": digest("SHA1", raw)},
     )
 
@@ -617,6 +719,25 @@ _Via = tuple[_Doc, Any] | None
 names it, the ExternalDocumentRef it names it through)."""
 
 
+def _check_of(namespace: str, reference: Any) -> tuple[str, str, str]:
+    """What following a reference checks: (namespace, checksum algorithm, checksum)."""
+    checksum = reference.checksum
+    return (namespace, checksum.algorithm.name, checksum.value.strip().lower())
+
+
+_DOCUMENT_ID = "SPDXRef-DOCUMENT"
+"""The SPDXID of every SPDX 2 document (the specification fixes it)."""
+
+_WHY_UNUSABLE = {
+    "missing": "its document was not found",
+    "checksum": "its document's checksum is not the one the reference gives",
+    "unreadable": "its document is not a valid SPDX 2.2/2.3 document",
+    "unchecked": "cyberfile cannot compute the checksum the reference gives",
+}
+"""Why a recipe's document could not be used, by `_Failure.kind` (for the note on the
+packages that are left without a CPE)."""
+
+
 class _Import:
     """The packages of the imported document and those of other documents it reaches.
 
@@ -626,12 +747,20 @@ class _Import:
     of such a relationship or DESCRIBES it; then what it depends on, in any document read,
     recursively. A document is read (once) when one of its elements is needed, found under
     the imported file's folder by its namespace, and used only when its checksum is the one
-    the reference gives. Each package is imported once, so that cycles end."""
+    the reference gives. Each package is imported once, so that cycles end.
+
+    Two more reasons to read a document, for Yocto's create-spdx: a package imported
+    without a CPE of its own takes that of the package it is GENERATED_FROM (its recipe;
+    the recipe is not imported for it, and its document's relationships are not taken in);
+    and a document an imported package has an OTHER relationship with
+    (`DocumentRef-X:SPDXRef-DOCUMENT`) is read, and when it AMENDS another document its
+    relationships are taken in (Yocto's runtime documents: `B RUNTIME_DEPENDENCY_OF A`)."""
 
     def __init__(self, main: _Doc, skipped: list[str]) -> None:
         self.main = main
         self.skipped = skipped
         self.docs: dict[str, _Doc] = {main.namespace: main}
+        self.released: set[str] = {main.namespace}
         self.finder: DocumentFinder | None = None
         self.verified: set[tuple[str, str, str]] = set()
         self.failures: dict[tuple[str, str, str], _Failure] = {}
@@ -641,9 +770,18 @@ class _Import:
         self.out: dict[_Key, list[tuple[_Key, _Via, bool]]] = {}
         self.waiting: dict[str, list[tuple[_Key, _Via, _Key, _Via, bool]]] = {}
         self.queue: deque[tuple[_Key | None, _Key, _Via, bool]] = deque()
+        self.amendments: deque[tuple[_Key, _Via]] = deque()
         self.edges: dict[str, set[str]] = {}
         self.missing: dict[tuple[str, str], None] = {}
         self.undeclared: dict[tuple[str, str], None] = {}
+        self.recipes: dict[_Key, tuple[str | None, str | None]] = {}
+        """Recipe package -> (its first valid CPE, its supplier)."""
+        self.from_recipe: list[tuple[str, bool, bool]] = []
+        """(package, CPE taken, supplier taken) for the packages a recipe completed."""
+        self.recipeless: list[tuple[str, str]] = []
+        """(package, why) for packages left without a CPE because no recipe could be used."""
+        self.elementless: dict[str, None] = {}
+        self.not_amending: dict[str, None] = {}
 
     def run(self) -> tuple[list[str], list[str]]:
         """(roots, notes): imports, and returns the refs of the roots."""
@@ -661,8 +799,11 @@ class _Import:
             resolved = self._resolve(main, source)
             if resolved is not None and resolved[1] is not None:
                 self.queue.append((None, resolved[0], resolved[1], containment))
-        while self.queue:
-            self._follow(*self.queue.popleft())
+        while self.queue or self.amendments:
+            if self.queue:
+                self._follow(*self.queue.popleft())
+            else:
+                self._amend(*self.amendments.popleft())
         roots = [self.refs[(main.namespace, i)] for i in main.described if i in main.packages]
         for key, via in described:
             if self._usable(key, via) is not None:
@@ -686,6 +827,7 @@ class _Import:
     def _admit(self, doc: _Doc) -> None:
         """Take in a document's relationships (those whose dependent is in a document not
         read yet wait for it)."""
+        doc.admitted = True
         for source, target, containment in doc.links:
             resolved_source, resolved_target = (
                 self._resolve(doc, source),
@@ -698,13 +840,11 @@ class _Import:
                 self._attach(*link)
             else:
                 self.waiting.setdefault(resolved_source[0][0], []).append(link)
-        for link in self.waiting.pop(doc.namespace, []):
-            self._attach(*link)
 
     def _attach(
         self, source: _Key, source_via: _Via, target: _Key, via: _Via, contains: bool
     ) -> None:
-        if self._usable(source, source_via) is None:
+        if self._usable(source, source_via, admit=False) is None:
             return
         for package in self._expand(source, contains, source_via is not None):
             self.out.setdefault(package, []).append((target, via, contains))
@@ -736,6 +876,17 @@ class _Import:
             if dependent is not None and ref != self.refs[dependent]:
                 self.edges.setdefault(self.refs[dependent], set()).add(ref)
 
+    def _amend(self, key: _Key, via: _Via) -> None:
+        """A document an imported package has an OTHER relationship with: its relationships
+        are taken in when it AMENDS another document (Yocto's runtime documents)."""
+        doc = self._usable(key, via, admit=False)
+        if doc is None or doc.admitted:
+            return
+        if doc.amends:
+            self._admit(doc)
+        else:
+            self.not_amending[doc.label] = None
+
     def _reach(self, key: _Key) -> str:
         """The package's ref, importing it the first time."""
         if key in self.refs:
@@ -757,33 +908,121 @@ class _Import:
             self.skipped.append(f"{ref}: listed more than once ({where}); kept the first")
         else:
             self.owners[ref] = key
-            self.components.append(_component(package, ref, self.skipped, where))
+            component = _component(package, ref, self.skipped, where)
+            if component.cpe is None:
+                component = self._with_recipe(key, component, where)
+            self.components.append(component)
         for target, via, contains in self.out.get(key, ()):
             self.queue.append((key, target, via, contains))
+        for written in doc.others.get(key[1], ()):
+            resolved = self._resolve(doc, written)
+            if resolved is not None and resolved[0][1] == _DOCUMENT_ID:
+                self.amendments.append(resolved)
         return ref
 
-    def _usable(self, key: _Key, via: _Via) -> _Doc | None:
+    # -- recipes ----------------------------------------------------------------------------
+
+    def _with_recipe(
+        self, key: _Key, component: ImportedComponent, where: str
+    ) -> ImportedComponent:
+        """The component with the CPE (and, when it has none, the supplier) of the package
+        it is GENERATED_FROM: the first such package with a valid CPE, else the first one
+        found. Its document is found and checked as any other; it is not imported."""
+        doc = self.docs[key[0]]
+        chosen: tuple[str | None, str | None] | None = None
+        problems: list[str] = []
+        for written in doc.generated_from.get(key[1], ()):
+            resolved = self._resolve(doc, written)
+            if resolved is None:
+                problems.append(f"{written}: its DocumentRef is not declared")
+                continue
+            target, via = resolved
+            recipe_doc = self._usable(target, via, admit=False)
+            if recipe_doc is None:
+                problems.append(f"{written}: {self._why(target, via)}")
+                continue
+            found = [self._recipe(k) for k in self._recipe_packages(recipe_doc, target[1], key)]
+            if not found:
+                problems.append(f"{written}: {recipe_doc.label} has no such package")
+            for identity in found:
+                if chosen is None or (chosen[0] is None and identity[0] is not None):
+                    chosen = identity
+            if chosen is not None and chosen[0] is not None:
+                break
+        if (chosen is None or chosen[0] is None) and problems:
+            self.recipeless.append((where, "; ".join(problems)))
+        if chosen is None:
+            return component
+        cpe, supplier = chosen
+        supplier = component.supplier or supplier
+        if cpe is None and supplier == component.supplier:
+            return component
+        self.from_recipe.append((where, cpe is not None, supplier != component.supplier))
+        return replace(component, cpe=cpe, supplier=supplier)
+
+    def _recipe_packages(self, doc: _Doc, spdx_id: str, key: _Key) -> list[_Key]:
+        if spdx_id in doc.packages:
+            return [(doc.namespace, spdx_id)]
+        if spdx_id == doc.document_id:
+            return [
+                (doc.namespace, d)
+                for d in doc.described
+                if d in doc.packages and (doc.namespace, d) != key
+            ]
+        if spdx_id not in doc.elements:
+            self.missing[(doc.label, spdx_id)] = None
+        return []
+
+    def _recipe(self, key: _Key) -> tuple[str | None, str | None]:
+        """(first valid CPE, supplier) of a recipe package, worked out once: its notes about
+        its CPEs are made once (not at all when it is imported itself, which makes them)."""
+        found = self.recipes.get(key)
+        if found is None:
+            doc = self.docs[key[0]]
+            package = doc.packages[key[1]]
+            where = package.spdx_id if doc is self.main else f"{package.spdx_id} in {doc.label}"
+            own = doc is self.main or key in self.refs
+            _, cpe = _identity(package, where, [] if own else self.skipped, with_purl=False)
+            found = self.recipes[key] = (cpe, _supplier(package))
+        return found
+
+    def _why(self, key: _Key, via: _Via) -> str:
+        assert via is not None
+        failure = self.failures.get(_check_of(key[0], via[1]))
+        kind = failure.kind if failure is not None else "missing"
+        if kind == "missing":
+            return f"{_WHY_UNUSABLE[kind]} under {self.main.path.parent.as_posix()}"
+        return _WHY_UNUSABLE[kind]
+
+    # -- reading and checking documents -----------------------------------------------------
+
+    def _usable(self, key: _Key, via: _Via, *, admit: bool = True) -> _Doc | None:
         """The document of `key`, read if need be, when the reference that names it can be
-        followed; None (and the reason kept for the notes) when it cannot."""
+        followed; None (and the reason kept for the notes) when it cannot. With `admit`,
+        the document's relationships are taken in (once)."""
         namespace = key[0]
-        if via is None:
-            return self.docs[namespace]
-        declaring, reference = via
-        algorithm = reference.checksum.algorithm.name
-        expected = reference.checksum.value.strip().lower()
-        check = (namespace, algorithm, expected)
-        if check in self.verified:
-            return self.docs[namespace]
-        failure = self.failures.get(check)
-        if failure is None:
-            failure = self._check(namespace, algorithm, expected)
-            if failure is None:
+        if via is not None:
+            declaring, reference = via
+            check = _check_of(namespace, reference)
+            if check not in self.verified:
+                failure = self.failures.get(check)
+                if failure is None:
+                    failure = self._check(*check)
+                if failure is not None:
+                    self.failures[check] = failure
+                    failure.references[(declaring.label, reference.document_ref_id)] = None
+                    failure.elements.add(key)
+                    return None
                 self.verified.add(check)
-                return self.docs[namespace]
-            self.failures[check] = failure
-        failure.references[(declaring.label, reference.document_ref_id)] = None
-        failure.elements.add(key)
-        return None
+        doc = self.docs[namespace]
+        if admit and not doc.admitted:
+            self._admit(doc)
+        if namespace not in self.released:
+            # relationships of documents read before, whose dependent side is in this one
+            self.released.add(namespace)
+            for link in self.waiting.pop(namespace, []):
+                self._attach(*link)
+        return doc
 
     def _check(self, namespace: str, algorithm: str, expected: str) -> _Failure | None:
         if digest(algorithm, b"") is None:
@@ -826,7 +1065,7 @@ class _Import:
             try:
                 with _linear_time():
                     document = _parse(path, raw)
-                    notes = _validate(path, document)
+                    notes = _validate(path, document, referenced=True)
             except SbomReadError as exc:
                 message = str(exc).removeprefix(f"{path}: ")
                 problem = problem or _Failure("unreadable", namespace, f"{label}: {message}")
@@ -836,8 +1075,9 @@ class _Import:
             doc = _summary(document, path, label, raw)
             doc.digests[algorithm] = found
             self.skipped.extend(f"{label}: {note}" for note in notes)
+            if _describes_nothing(document) and not doc.described:
+                self.elementless[label] = None
             self.docs[namespace] = doc
-            self._admit(doc)
             return None
         return problem or mismatch or _Failure("missing", namespace, "")
 
@@ -889,15 +1129,60 @@ class _Import:
                 f"{len(self.undeclared)} relationship end(s) name an undeclared DocumentRef: "
                 + shown
             )
+        notes.extend(self._recipe_notes())
         notes.extend(self._unread())
+        return notes
+
+    def _recipe_notes(self) -> list[str]:
+        """Packages completed from their recipe, packages left without a CPE, and the
+        documents read for their relationships."""
+        notes: list[str] = []
+        if self.from_recipe:
+            cpes = sum(1 for _, cpe, _ in self.from_recipe if cpe)
+            suppliers = sum(1 for _, _, supplier in self.from_recipe if supplier)
+            shown = ", ".join(where for where, _, _ in self.from_recipe[:SHOWN_REFERENCES])
+            more = len(self.from_recipe) - SHOWN_REFERENCES
+            notes.append(
+                f"{cpes} package(s) without a CPE of their own took the CPE, and {suppliers} "
+                "without a supplier the supplier, of the package they are GENERATED_FROM (their "
+                f"recipe, not imported itself): {shown}"
+                + (f" (and {more} more)" if more > 0 else "")
+            )
+        if self.recipeless:
+            shown = "; ".join(
+                f"{where}: {why}" for where, why in self.recipeless[:SHOWN_REFERENCES]
+            )
+            more = len(self.recipeless) - SHOWN_REFERENCES
+            notes.append(
+                f"{len(self.recipeless)} package(s) without a CPE of their own are imported "
+                "without one: the package they are GENERATED_FROM (their recipe) could not be "
+                f"used: {shown}" + (f" (and {more} more)" if more > 0 else "")
+            )
+        if self.elementless:
+            shown = ", ".join(list(self.elementless)[:SHOWN_REFERENCES])
+            notes.append(
+                f"{len(self.elementless)} referenced SPDX document(s) hold no package, file or "
+                "snippet, and so DESCRIBE nothing (spdx-tools requires it); read anyway: "
+                + shown
+                + (" ..." if len(self.elementless) > SHOWN_REFERENCES else "")
+            )
+        if self.not_amending:
+            shown = ", ".join(list(self.not_amending)[:SHOWN_REFERENCES])
+            notes.append(
+                f"{len(self.not_amending)} SPDX document(s) an OTHER relationship leads to "
+                "AMEND no other document; their relationships are not used: "
+                + shown
+                + (" ..." if len(self.not_amending) > SHOWN_REFERENCES else "")
+            )
         return notes
 
     def _unread(self) -> list[str]:
         """Referenced documents nothing led to, and packages of read documents nothing
         reached."""
         tried = {f.namespace for f in self.failures.values()}
+        admitted = [doc for doc in self.docs.values() if doc.admitted]
         unread: dict[str, str] = {}
-        for doc in self.docs.values():
+        for doc in admitted:
             for document_ref, reference in doc.refs.items():
                 namespace = reference.document_uri
                 if namespace not in self.docs and namespace not in tried:
@@ -908,12 +1193,14 @@ class _Import:
             shown = ", ".join(list(unread.values())[:SHOWN_REFERENCES])
             notes.append(
                 f"{len(unread)} referenced SPDX document(s) not read: no dependency, link or "
-                "containment relationship leads to them (GENERATED_FROM, OTHER and the like "
-                f"are not followed): {shown}" + (" ..." if len(unread) > SHOWN_REFERENCES else "")
+                "containment relationship leads to them (GENERATED_FROM is followed only for "
+                "the CPE of a package without one, OTHER only to a document that AMENDS "
+                f"another; the other kinds are not followed): {shown}"
+                + (" ..." if len(unread) > SHOWN_REFERENCES else "")
             )
         others = [
             (doc, package_id)
-            for doc in self.docs.values()
+            for doc in admitted
             if doc is not self.main
             for package_id in doc.packages
             if (doc.namespace, package_id) not in self.refs
@@ -945,8 +1232,8 @@ def _imported(path: Path, raw: bytes, document: Document, notes: list[str]) -> I
     reader = _Import(main, skipped)
     roots, following = reader.run()
     skipped.extend(following)
-    files = sum(d.files for d in reader.docs.values())
-    snippets = sum(d.snippets for d in reader.docs.values())
+    files = sum(d.files for d in reader.docs.values() if d.admitted)
+    snippets = sum(d.snippets for d in reader.docs.values() if d.admitted)
     if files or snippets:
         skipped.append(
             f"{files} file(s) and {snippets} snippet(s) not imported (sbom.yaml lists packages)"
