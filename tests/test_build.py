@@ -148,9 +148,9 @@ def test_xlsx_has_one_filtered_sheet_per_matrix_and_no_formulas(
 def test_hostile_strings_stay_inert_text(cli: Callable[..., Run], tmp_path: Path) -> None:
     root = tmp_path / "pump"
     shutil.copytree(EXAMPLE, root)
-    edit(root / "sbom.yaml", "name: six", f"name: '{HOSTILE_NAME}'")
+    edit(root / "sbom" / "gateway.yaml", "name: six", f"name: '{HOSTILE_NAME}'")
     edit(
-        root / "sbom.yaml",
+        root / "sbom" / "gateway.yaml",
         'supplier: "six project (Benjamin Peterson)"',
         f"supplier: '{HOSTILE_LINK}'",
     )

@@ -21,9 +21,9 @@ from .conftest import EXAMPLE, Run, edit, line_of, shared_data_path
 
 AS_OF = "2026-11-26"
 BASELINE = {  # true findings of the example on that day: components past end of support
-    ("CF411", "sbom.yaml", "pkg:generic/openssl@3.0.13"),
-    ("CF411", "sbom.yaml", "pkg:generic/freertos-kernel@11.1.0"),
-    ("CF411", "sbom.yaml", "pkg:pypi/django@4.2.15"),
+    ("CF411", "sbom/firmware.yaml", "pkg:generic/openssl@3.0.13"),
+    ("CF411", "sbom/firmware.yaml", "pkg:generic/freertos-kernel@11.1.0"),
+    ("CF411", "sbom/gateway.yaml", "pkg:pypi/django@4.2.15"),
 }
 Finding = tuple[str, str, int]
 
@@ -55,9 +55,10 @@ def new_findings(cli: Callable[..., Run], root: Path, *extra: str) -> list[Findi
 
 def test_the_example_has_only_its_true_findings(cli: Callable[..., Run], pump: Path) -> None:
     code, found = drift(cli, pump)
-    assert {(d["code"], Path(d["file"]).name, d["message"].split(": ")[0]) for d in found} == (
-        BASELINE
-    )
+    assert {
+        (d["code"], Path(d["file"]).relative_to(pump).as_posix(), d["message"].split(": ")[0])
+        for d in found
+    } == BASELINE
     assert code == 1
     assert drift(cli, pump, "--ignore", "CF411")[0] == 0
 
@@ -130,20 +131,24 @@ def test_cf311_failed_test_unrecorded(cli: Callable[..., Run], pump: Path) -> No
 def test_cf410_sbom_source_changed(cli: Callable[..., Run], pump: Path) -> None:
     (pump / "build.cdx.json").write_text('{"bomFormat": "CycloneDX"}\n', encoding="utf-8")
     recorded = hashlib.sha256(b"the file as it was imported").hexdigest()
-    # replace the example's own source record (if any) with one for build.cdx.json
-    sbom_yaml = pump / "sbom.yaml"
+    # replace the source record of one of the example's SBOMs with one for build.cdx.json
+    sbom_yaml = pump / "sbom" / "gateway.yaml"
     text = sbom_yaml.read_text(encoding="utf-8")
     end = text.index("components:\n")
     start = text.find("source:\n")
     start = end if start < 0 else start
     record = f"source: {{file: build.cdx.json, sha256: {recorded}}}\n"
     sbom_yaml.write_text(text[:start] + record + text[end:], encoding="utf-8")
-    line = line_of(pump / "sbom.yaml", "source: {file: build.cdx.json")
-    assert new_findings(cli, pump) == [("CF410", "sbom.yaml", line)]
+    line = line_of(sbom_yaml, "source: {file: build.cdx.json")
+    assert new_findings(cli, pump) == [("CF410", "sbom/gateway.yaml", line)]
+
+
+GATEWAY_SBOM = "sbom/gateway.yaml"
+"""The example's SBOM file that holds pkg:pypi/six@1.16.0."""
 
 
 def _set_end_of_support(root: Path, ref: str, day: str, plan: bool) -> int:
-    text = (root / "sbom.yaml").read_text(encoding="utf-8")
+    text = (root / GATEWAY_SBOM).read_text(encoding="utf-8")
     start = text.index(f"  - ref: {ref}")
     end = text.find("\n  - ref:", start + 1)
     block = text[start:end]
@@ -158,19 +163,19 @@ def _set_end_of_support(root: Path, ref: str, day: str, plan: bool) -> int:
     if plan:
         kept.append("    replacement_plan: Upgrade in release 2.5.")
     new_block = "\n".join(kept)
-    (root / "sbom.yaml").write_text(text[:start] + new_block + text[end:], encoding="utf-8")
-    return line_of(root / "sbom.yaml", f"    end_of_support: {day}")
+    (root / GATEWAY_SBOM).write_text(text[:start] + new_block + text[end:], encoding="utf-8")
+    return line_of(root / GATEWAY_SBOM, f"    end_of_support: {day}")
 
 
 def test_cf412_end_of_support_near(cli: Callable[..., Run], pump: Path) -> None:
     line = _set_end_of_support(pump, "pkg:pypi/six@1.16.0", "2026-12-10", plan=True)
-    assert new_findings(cli, pump) == [("CF412", "sbom.yaml", line)]
+    assert new_findings(cli, pump) == [("CF412", GATEWAY_SBOM, line)]
 
 
 def test_cf413_end_of_support_unplanned(cli: Callable[..., Run], pump: Path) -> None:
     line = _set_end_of_support(pump, "pkg:pypi/six@1.16.0", "2026-12-10", plan=False)
     found = new_findings(cli, pump)
-    assert ("CF412", "sbom.yaml", line) in found
+    assert ("CF412", GATEWAY_SBOM, line) in found
     assert [f[0] for f in found] == ["CF412", "CF413"]
 
 

@@ -135,13 +135,13 @@ def test_sbom_describes_the_device(example: Project, sbom: dict[str, Any]) -> No
     assert (subject["name"], subject["version"]) == (device.name, device.version)
     assert subject["manufacturer"]["name"] == subject["supplier"]["name"] == device.manufacturer
     assert sbom["metadata"]["manufacturer"]["name"] == device.manufacturer
-    # the imported SBOM's own timestamp and authors, not the export's date and tool
-    source = example.sbom.source
-    assert source is not None and source.timestamp is not None
-    assert datetime.fromisoformat(sbom["metadata"]["timestamp"]) == datetime.fromisoformat(
-        source.timestamp
-    )
-    assert [a["name"] for a in sbom["metadata"]["authors"]] == list(source.authors)
+    # the imported SBOMs' own timestamp (the newest) and authors, not the export's date and tool
+    sources = example.sbom.sources
+    stamps = [datetime.fromisoformat(s.timestamp) for s in sources if s.timestamp]
+    assert stamps and datetime.fromisoformat(sbom["metadata"]["timestamp"]) == max(stamps)
+    authors = {a for s in sources for a in s.authors}
+    names = [a["name"] for a in sbom["metadata"]["authors"]]
+    assert len(names) == len(authors) and set(names) == authors
 
 
 def test_sbom_lists_every_component_once_with_its_facts(
@@ -152,6 +152,7 @@ def test_sbom_lists_every_component_once_with_its_facts(
     assert refs == sorted(refs)
     assert sorted(refs) == sorted(c.ref for c in example.sbom.components)
     by_ref = {c["bom-ref"]: c for c in exported}
+    sbom_of = {ref: name for name, refs in example.sbom_members.items() for ref in refs}
     for component in example.sbom.components:
         out = by_ref[component.ref]
         assert out["type"] == component.type.value
@@ -169,15 +170,21 @@ def test_sbom_lists_every_component_once_with_its_facts(
             expected["cyberfile:support:replacement_plan"] = component.replacement_plan
         if component.justification:
             expected["cyberfile:support:justification"] = component.justification
+        if len(example.sbom.sources) > 1:  # the SBOM the component came from
+            expected["cyberfile:sbom"] = sbom_of[component.ref]
         assert properties(out) == expected
 
 
 def test_sbom_licenses_are_spdx_ids_where_they_can_be(sbom: dict[str, Any]) -> None:
     by_ref = {c["bom-ref"]: c for c in sbom["components"]}
     assert by_ref["pkg:generic/openssl@3.0.13"]["licenses"] == [{"license": {"id": "Apache-2.0"}}]
+    assert by_ref["pkg:generic/mosquitto@2.0.18"]["licenses"] == [
+        {"license": {"id": "BSD-3-Clause"}},
+        {"license": {"id": "EPL-2.0"}},
+    ]
+    # the firmware SBOM (SPDX) states the recipe's license expression
     assert by_ref["pkg:generic/bluez@5.66"]["licenses"] == [
-        {"license": {"id": "GPL-2.0-or-later"}},
-        {"license": {"id": "LGPL-2.1-or-later"}},
+        {"expression": "GPL-2.0-or-later AND LGPL-2.1-or-later"}
     ]
     own = by_ref["pkg:generic/example-medical/pump-controller@2.4.0"]["licenses"]
     assert own == [{"license": {"name": "LicenseRef-Example-Medical-Proprietary"}}]
@@ -187,7 +194,8 @@ def test_sbom_dependencies_follow_assets_and_depends_on(
     example: Project, sbom: dict[str, Any]
 ) -> None:
     graph = {d["ref"]: d.get("dependsOn", []) for d in sbom["dependencies"]}
-    used = {ref for asset in example.architecture.assets for ref in asset.components}
+    # assets' own components, and the top-level components of the SBOMs linked to assets
+    used = {ref for refs in example.asset_components().values() for ref in refs}
     assert set(graph[device_purl(example.manifest.device)]) == used
     for component in example.sbom.components:
         assert graph[component.ref] == sorted(set(component.depends_on))
@@ -405,7 +413,7 @@ def yaml_quoted(text: str) -> str:
 def hostile(tmp_path: Path) -> Project:
     root = tmp_path / "hostile"
     shutil.copytree(EXAMPLE, root)
-    sbom_yaml = root / "sbom.yaml"
+    sbom_yaml = root / "sbom" / "firmware.yaml"
     edit(sbom_yaml, "    name: openssl\n", f"    name: {yaml_quoted(HOSTILE)}\n")
     edit(
         sbom_yaml,
@@ -485,7 +493,7 @@ def test_export_command_writes_identical_files(cli: Callable[..., Run], tmp_path
     assert cli("sbom", "export", str(EXAMPLE), "-o", str(first)).code == 0
     assert cli("sbom", "export", str(EXAMPLE), "-o", str(second), "--as-of", "").code == 0
     names = sorted(p.name for p in first.iterdir())
-    assert names == ["sbom.cdx.json", "vex.cdx.json", "vex.openvex.json"]
+    assert names == ["sbom.cdx.json", "sbom.spdx.json", "vex.cdx.json", "vex.openvex.json"]
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes()
     # the default date is the newest date in the data, not the wall clock; the SBOM keeps
@@ -495,10 +503,8 @@ def test_export_command_writes_identical_files(cli: Callable[..., Run], tmp_path
     project = load_project(EXAMPLE).project
     assert project is not None and project.latest_date() is not None
     assert vex["metadata"]["timestamp"].startswith(project.latest_date().isoformat())
-    assert project.sbom.source is not None and project.sbom.source.timestamp is not None
-    assert datetime.fromisoformat(sbom["metadata"]["timestamp"]) == datetime.fromisoformat(
-        project.sbom.source.timestamp
-    )
+    stamps = [datetime.fromisoformat(s.timestamp) for s in project.sbom.sources if s.timestamp]
+    assert stamps and datetime.fromisoformat(sbom["metadata"]["timestamp"]) == max(stamps)
 
 
 def test_export_of_a_project_without_vulnerabilities(

@@ -51,14 +51,16 @@ def test_real_sboms_import_and_reimport_changes_nothing(
 
 
 def _cyclonedx(
-    project_root: Path, *, drop: str, bump: tuple[str, str], add: dict[str, Any]
+    project_root: Path, *, sbom: str, drop: str, bump: tuple[str, str], add: dict[str, Any]
 ) -> dict:
-    """A CycloneDX 1.6 document of the example's SBOM, changed as a new build would."""
+    """A CycloneDX 1.6 document of one of the example's SBOMs, changed as a new build
+    would."""
     project = load_project(project_root).project
     assert project is not None
+    members = set(project.sbom_members[sbom])
     components = []
     for c in project.sbom.components:
-        if c.ref == drop:
+        if c.ref not in members or c.ref == drop:
             continue
         ref, version = c.ref, c.version
         if c.ref == bump[0]:
@@ -92,10 +94,11 @@ def _cyclonedx(
 def test_annotations_and_comments_survive(cli: Callable[..., Run], tmp_path: Path) -> None:
     root = tmp_path / "pump"
     shutil.copytree(EXAMPLE, root)
-    sbom_yaml = root / "sbom.yaml"
+    sbom_yaml = root / "sbom" / "gateway.yaml"  # the example's gateway SBOM
     original = sbom_yaml.read_text(encoding="utf-8")
     document = _cyclonedx(
         root,
+        sbom="gateway",
         drop="pkg:pypi/segno@1.6.1",
         bump=("pkg:pypi/django@4.2.15", "pkg:pypi/django@4.2.16"),
         add={
@@ -107,7 +110,9 @@ def test_annotations_and_comments_survive(cli: Callable[..., Run], tmp_path: Pat
         },
     )
     (tmp_path / "build.cdx.json").write_text(json.dumps(document), encoding="utf-8")
-    run = cli("sbom", "import", "--copy", str(tmp_path / "build.cdx.json"), str(root))
+    run = cli(
+        "sbom", "import", "--copy", str(tmp_path / "build.cdx.json"), str(root), "--name", "gateway"
+    )
     assert run.code == 0, run.err
     assert "version changed  pkg:pypi/django@4.2.15 -> pkg:pypi/django@4.2.16" in run.out
     assert "added            pkg:pypi/structlog@24.4.0  (support: unknown)" in run.out
@@ -133,11 +138,9 @@ def test_annotations_and_comments_survive(cli: Callable[..., Run], tmp_path: Pat
     old_django = next(c for c in old.sbom.components if c.name == "django")
     for kept in ("support", "end_of_support", "support_evidence", "replacement_plan"):
         assert getattr(django, kept) == getattr(old_django, kept)
-    assert (
-        project.sbom.source is not None
-        and project.sbom.source.file == "artifacts/sbom/build.cdx.json"
-    )  # copied in with --copy
-    assert project.sbom.source.authors == ("Example Medical Build",)
+    source = next(s for s in project.sbom.sources if s.name == "gateway")
+    assert source.file == "artifacts/sbom/build.cdx.json"  # copied in with --copy
+    assert source.authors == ("Example Medical Build",)
     # the gateway asset follows the version change
     gateway_refs = {r for a in project.architecture.assets for r in a.components}
     assert "pkg:pypi/django@4.2.16" in gateway_refs and "pkg:pypi/django@4.2.15" not in gateway_refs

@@ -364,7 +364,7 @@ def test_a_version_bump_does_not_break_the_evidence_of_the_old_version(
     the SBOM moves to 4.2.16 (it was two CF121 errors and a blocked commit)."""
     evidence = (pump / "evidence.yaml").read_text(encoding="utf-8")
     assert "pkg:pypi/django@4.2.15" in evidence
-    for name in ("sbom.yaml", "architecture.yaml"):
+    for name in ("sbom/gateway.yaml", "architecture.yaml"):
         path = pump / name
         path.write_text(
             path.read_text(encoding="utf-8").replace("django@4.2.15", "django@4.2.16"),

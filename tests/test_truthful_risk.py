@@ -178,7 +178,7 @@ def test_conclusion_names_every_open_item_of_the_example(example: Project) -> No
     assert "1 not yet assessed" in conclusion
     assert "4 unresolved anomalies" in conclusion
     # The limits of the vulnerability search are stated where the conclusion is read.
-    assert "**Gap:** 15 of 64 SBOM components cannot be matched against any feed" in conclusion
+    assert "**Gap:** 15 of 101 SBOM components cannot be matched against any feed" in conclusion
     assert "the data does not establish that every residual risk is acceptable" in conclusion
     for item in ("THR-012", "THR-021", "CVE-2023-32681"):
         assert f"- **{item}**" in conclusion
@@ -355,11 +355,11 @@ def test_vulnerability_assessment_states_how_it_searched(example: Project) -> No
     assert "Every known vulnerability of the SBOM's components" not in text
     components = example.sbom.components
     unmatchable = [c for c in components if isinstance(target_of(c), str)]
-    assert (len(components), len(unmatchable)) == (64, 27)
+    assert (len(components), len(unmatchable)) == (101, 28)
     assert (
         f"Of the {len(components)} components of the SBOM, {len(components) - len(unmatchable)} "
         f"can be matched against a vulnerability feed by package identity or CPE "
-        f"(OSV (PyPI): 37), "
+        f"(OSV (PyPI): 37, OSV (Maven): 20, OSV (Go): 11, OSV (Debian): 5), "
         f"and {len(unmatchable)} cannot" in text
     )
     # Sources of the plan, and the last scan with what its record says it read.
@@ -385,7 +385,7 @@ def test_vulnerability_assessment_states_how_it_searched(example: Project) -> No
 
 def test_components_with_a_cpe_are_covered_by_cve_records(example: Project) -> None:
     text = render(example)["vulnerability-assessment"]
-    assert "Of the 64 components of the SBOM, 55 can be matched against a vulnerability feed" in (
+    assert "Of the 101 components of the SBOM, 91 can be matched against a vulnerability feed" in (
         text
     )
     assert "OSV (PyPI): 37" in text and "CVE records by CPE: 18" in text
@@ -406,11 +406,11 @@ def test_coverage_counts_are_computed(example: Project) -> None:
         ),
     )
     text = render(fewer)["vulnerability-assessment"]
-    assert "Of the 63 components of the SBOM, 37 can be matched" in text
-    assert "and 26 cannot" in text
-    assert "Of those 26, 0 are monitored through a supplier advisory source" in text
+    assert "Of the 100 components of the SBOM, 72 can be matched" in text
+    assert "and 28 cannot" in text
+    assert "Of those 28, 0 are monitored through a supplier advisory source" in text
     assert "**Gap:** not matchable" in row(text, "pkg:generic/openssl@3.0.13")
-    assert "**Gap:** 22 component(s) cannot be matched" in text
+    assert "**Gap:** 23 component(s) cannot be matched" in text
 
 
 def test_no_scan_recorded_is_a_gap(example: Project) -> None:
