@@ -399,3 +399,100 @@ def test_copy_refuses_a_document_that_refers_to_others(
     assert run.code == 2
     assert "refers to other SPDX documents" in run.err and "whole folder" in run.err
     assert tree_digest(project) == before
+
+
+def _cdx(components: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": {"timestamp": "2026-11-01T00:00:00Z"},
+        "components": components,
+    }
+
+
+def _lib(name: str, version: str) -> dict[str, Any]:
+    purl = f"pkg:pypi/{name}@{version}"
+    return {"type": "library", "bom-ref": purl, "name": name, "version": version, "purl": purl}
+
+
+def test_claim_splits_one_merged_sbom_into_per_build_sboms_keeping_notes(
+    cli: Callable[..., Run], project: Path
+) -> None:
+    """A team had one merged SBOM with annotations; now each build writes its own."""
+    folder = project / "artifacts"
+    merged = folder / "merged.cdx.json"
+    merged.write_text(
+        json.dumps(_cdx([_lib("six", "1.16.0"), _lib("attrs", "23.1.0"), _lib("idna", "3.7")])),
+        encoding="utf-8",
+    )
+    assert cli("sbom", "import", str(merged), str(project)).code == 0
+    edit(
+        project / "sbom.yaml",
+        "  - ref: pkg:pypi/six@1.16.0\n",
+        "  - ref: pkg:pypi/six@1.16.0  # pinned by the gateway team\n",
+    )
+    edit(
+        project / "sbom.yaml",
+        "    purl: pkg:pypi/six@1.16.0\n    support: unknown",
+        "    purl: pkg:pypi/six@1.16.0\n    support: limited\n    justification: frozen",
+    )
+    first = folder / "firmware.cdx.json"
+    first.write_text(json.dumps(_cdx([_lib("six", "1.16.0"), _lib("idna", "3.7")])), "utf-8")
+    run = cli(
+        "sbom",
+        "import",
+        str(first),
+        str(project),
+        "--name",
+        "firmware",
+        "--asset",
+        "AST-DEVICE-FW",
+        "--claim-from",
+        "sbom",
+    )
+    assert run.code == 0, run.err
+    assert "claimed          pkg:pypi/six@1.16.0  (from SBOM 'sbom'" in run.out
+    firmware = (project / "sbom" / "firmware.yaml").read_text(encoding="utf-8")
+    assert "# pinned by the gateway team" in firmware and "justification: frozen" in firmware
+    old = (project / "sbom" / "sbom.yaml").read_text(encoding="utf-8")
+    assert "pkg:pypi/attrs@23.1.0" in old and "- ref: pkg:pypi/six" not in old
+    second = folder / "app.cdx.json"
+    second.write_text(json.dumps(_cdx([_lib("attrs", "23.1.0"), _lib("idna", "3.7")])), "utf-8")
+    run = cli(
+        "sbom",
+        "import",
+        str(second),
+        str(project),
+        "--name",
+        "app",
+        "--asset",
+        "AST-APP",
+        "--claim-from",
+        "sbom",
+    )
+    assert run.code == 0, run.err
+    # idna is now in firmware's file: the app lists it as shared, attrs moved to the app
+    loaded = load_project(project).project
+    assert loaded is not None
+    by_name = {s.name: s for s in loaded.sbom.sources}
+    assert by_name["app"].shared == ("pkg:pypi/idna@3.7",)
+    assert set(loaded.sbom_members["app"]) == {"pkg:pypi/attrs@23.1.0", "pkg:pypi/idna@3.7"}
+    assert loaded.sbom_members["sbom"] and not [
+        c
+        for c in loaded.sbom.components
+        if c.ref not in loaded.sbom_members["firmware"] and c.ref not in loaded.sbom_members["app"]
+    ]
+    assert cli("validate", str(project)).code == 0
+    # the merged SBOM has nothing of its own left: its file can go
+    (project / "sbom" / "sbom.yaml").unlink()
+    assert cli("validate", str(project)).code == 0
+    again = cli("sbom", "import", str(first), str(project), "--name", "firmware")
+    assert again.code == 0 and "0 added, 0 removed" in again.out
+    wrong = cli(
+        "sbom", "import", str(first), str(project), "--name", "firmware", "--claim-from", "sbom"
+    )
+    assert (
+        wrong.code == 2
+        and "--claim-from sbom: no other SBOM of that name (other SBOMs: app)" in wrong.err
+    )

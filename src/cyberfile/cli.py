@@ -350,6 +350,14 @@ def sbom() -> None:
     help="The asset the SBOM describes (e.g. AST-PUMP-FW): its components count as used "
     "by that asset.",
 )
+@click.option(
+    "--claim-from",
+    "claim_from",
+    metavar="NAME",
+    help="Components of FILE that SBOM NAME's file holds move into this SBOM's file "
+    "(annotations and comments kept); NAME lists them as shared. Splits one merged SBOM "
+    "(NAME) into per-build SBOMs.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="List every change (default: 20 of each kind).")
 def sbom_import(
     file: Path,
@@ -358,6 +366,7 @@ def sbom_import(
     copy: bool,
     name: str | None,
     asset: str | None,
+    claim_from: str | None,
     verbose: bool,
 ) -> None:
     """Merge the SBOM FILE (CycloneDX JSON 1.2-1.6 or XML, SPDX 2.2/2.3 JSON or tag-value)
@@ -386,7 +395,7 @@ def sbom_import(
     """
     from cyberfile.commands import sbom_import as command
 
-    _exit(command.run(file, project, Path.cwd(), dry_run, copy, name, asset, verbose))
+    _exit(command.run(file, project, Path.cwd(), dry_run, copy, name, asset, verbose, claim_from))
 
 
 @sbom.command("export")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -38,6 +39,8 @@ class ImportOutcome:
     """(ref, SBOM): components this SBOM dropped that moved to another SBOM sharing them."""
     moved_file: tuple[Path, Path] | None = None
     """(sbom.yaml, sbom/NAME.yaml) when a second SBOM turned the part into a folder."""
+    claimed: list[tuple[str, str]] = field(default_factory=list)
+    """(ref, SBOM): components --claim-from moved from that SBOM's file into this one's."""
 
 
 def _rename_asset_refs(root: Path, renamed: dict[str, str], outcome: ImportOutcome) -> None:
@@ -205,6 +208,7 @@ def import_sbom(
     copy: bool = False,
     name: str | None = None,
     asset: str | None = None,
+    claim_from: str | None = None,
 ) -> ImportOutcome:
     """Read, merge and (unless dry_run) write; raise ImportProblem or SbomReadError."""
     result = load_clean(root)
@@ -228,9 +232,19 @@ def import_sbom(
         return roundtrip.load_part_file(root, path, "sbom", "components")
 
     document = document_at(plan.target)
+    others: dict[Path, CommentedMap] = {}
+    claimed: list[tuple[str, str]] = []
+    if claim_from is not None:
+        if claim_from not in plan.others:
+            known = ", ".join(sorted(plan.others)) or "none"
+            raise ImportProblem(
+                f"--claim-from {claim_from}: no other SBOM of that name (other SBOMs: {known})"
+            )
+        plan.merge = _claim(imported, plan, claim_from, document, document_at, others, claimed)
     report = merge(document, imported, recorded, plan.merge)
-    outcome = ImportOutcome(imported, report, target=plan.target)
-    moves = _keep_shared(plan, report, outcome, document_at)
+    outcome = ImportOutcome(imported, report, target=plan.target, claimed=claimed)
+    moves = _keep_shared(plan, report, outcome, lambda p: others.get(p) or document_at(p))
+    moves = {**others, **moves}
     if plan.move_single is not None:
         outcome.moved_file = (single, plan.move_single)
     if dry_run:
@@ -276,6 +290,53 @@ def _refers_to_other_documents(path: Path) -> bool:
     except (ValueError, RecursionError):
         return False
     return isinstance(data, dict) and bool(data.get("externalDocumentRefs"))
+
+
+def _claim(
+    imported: ImportedSbom,
+    plan: Plan,
+    claim_from: str,
+    document: CommentedMap,
+    document_at: Callable[[Path], CommentedMap],
+    others: dict[Path, CommentedMap],
+    claimed: list[tuple[str, str]],
+) -> Target:
+    """--claim-from NAME: components of the imported SBOM that SBOM NAME's file holds move
+    into this SBOM's file, with their annotations and comments; NAME lists them as shared.
+    How one merged SBOM is split into per-build SBOMs without losing notes."""
+    remaining = dict(plan.merge.elsewhere)
+    for component in imported.components:
+        found = remaining.get(component.ref) or (
+            remaining.get(component.purl) if component.purl else None
+        )
+        if found is None:
+            continue
+        name, ref = found
+        path = plan.others.get(name)
+        if path is None or name != claim_from:
+            continue
+        other = others.get(path) or document_at(path)
+        entries = other.get("components")
+        entry = next(
+            (e for e in entries or () if isinstance(e, CommentedMap) and e.get("ref") == ref),
+            None,
+        )
+        if not isinstance(entries, CommentedSeq) or entry is None:
+            continue
+        others[path] = other
+        entries.remove(entry)
+        source = other.get("source")
+        if isinstance(source, CommentedMap):
+            shared = source.get("shared")
+            if not isinstance(shared, CommentedSeq):
+                shared = CommentedSeq()
+                shared.fa.set_flow_style()
+                source["shared"] = shared
+            shared.append(ref)
+        ensure_list(document, "components").append(entry)
+        claimed.append((ref, name))
+        remaining = {k: v for k, v in remaining.items() if v[1] != ref}
+    return dataclasses.replace(plan.merge, elsewhere=remaining)
 
 
 def _keep_shared(
@@ -337,9 +398,10 @@ def run(
     name: str | None = None,
     asset: str | None = None,
     verbose: bool = False,
+    claim_from: str | None = None,
 ) -> ExitCode:
     root = one_project(project, cwd)
-    outcome = import_sbom(file, root, dry_run, copy, name, asset)
+    outcome = import_sbom(file, root, dry_run, copy, name, asset, claim_from)
     report = outcome.report
     spec = outcome.sbom.spec_version
     kind = spec if spec.startswith("SPDX") else f"CycloneDX {spec}"
@@ -363,6 +425,11 @@ def run(
         [f"{ref}  (moved to SBOM '{other}', which has it too)" for ref, other in outcome.moved],
         verbose,
     )
+    _lines(
+        "claimed",
+        [f"{ref}  (from SBOM '{o}', which keeps it as shared)" for ref, o in outcome.claimed],
+        verbose,
+    )
     _lines("skipped", list(outcome.sbom.skipped), verbose)
     _lines(
         "reference",
@@ -373,7 +440,8 @@ def run(
         f"{'would change' if dry_run else 'changed'}: {len(report.added)} added, "
         f"{len(report.removed)} removed, {len(report.version_changed)} version changes, "
         f"{len(report.updated)} updated, {len(report.shared)} shared, "
-        f"{report.unchanged} unchanged"
+        + (f"{len(outcome.claimed)} claimed, " if outcome.claimed else "")
+        + f"{report.unchanged} unchanged"
         + ("" if dry_run else f"; wrote {len(outcome.written)} file(s)")
     )
     if report.removed or report.added:
