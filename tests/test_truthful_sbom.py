@@ -274,7 +274,7 @@ def test_the_sbom_document_counts_and_marks_end_of_support(
     # provenance as recorded, and what the exported file carries
     assert "| Timestamp (NTIA) | 2026-11-20T10:00:00+01:00 |" in document
     assert (
-        "| Author of the SBOM data (NTIA) | Acme Product Security, sbom@acme.example |" in document
+        "| Author of the SBOM data (NTIA) | Acme Product Security; sbom@acme.example |" in document
     )
     assert "| operating-system |" in document and "| firmware |" in document
 

@@ -402,7 +402,8 @@ CHECKLIST: tuple[tuple[str, str, str, str, Check, str], ...] = (
         "§V.A.4",
         "sbom",
         _sbom,
-        "sbom.yaml: supplier, version, purl of each component (cyberfile sbom import)",
+        "sbom part (sbom.yaml or sbom/): supplier, version, purl of each component "
+        "(cyberfile sbom import)",
     ),
     (
         "software-support",
@@ -410,7 +411,7 @@ CHECKLIST: tuple[tuple[str, str, str, str, Check, str], ...] = (
         "§V.A.4",
         "sbom",
         _support,
-        "sbom.yaml: support, end_of_support, justification",
+        "sbom part (sbom.yaml or sbom/): support, end_of_support, justification (or support_rules)",
     ),
     (
         "vulnerability-assessment",
@@ -507,7 +508,7 @@ CHECKLIST: tuple[tuple[str, str, str, str, Check, str], ...] = (
         "FD&C Act 524B(b)(3)",
         "sbom",
         _sbom_524b,
-        "sbom.yaml",
+        "sbom part (sbom.yaml or sbom/)",
     ),
 )
 

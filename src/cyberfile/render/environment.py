@@ -91,12 +91,21 @@ def kev_text(vulnerability: Any) -> str:
 
 
 def sbom_format(spec_version: str | None) -> str:
-    """How a recorded `spec_version` reads: `SPDX-2.3` as is, `1.6` as CycloneDX 1.6."""
+    """How a recorded `spec_version` reads: `SPDX-2.3` as SPDX 2.3, `1.6` as CycloneDX 1.6."""
     if not spec_version:
         return "(format not recorded)"
+    if spec_version.startswith("SPDX-"):
+        return one_line(f"SPDX {spec_version[5:]}")
     return one_line(
         spec_version if spec_version.startswith("SPDX") else f"CycloneDX {spec_version}"
     )
+
+
+def utc_text(moment: Any) -> str:
+    """A timezone-aware datetime as `2026-11-20T14:32:05Z` (the form SBOMs record)."""
+    from datetime import UTC
+
+    return str(moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def make_environment(project_root: Path | None) -> Environment:
@@ -119,5 +128,6 @@ def make_environment(project_root: Path | None) -> Environment:
     environment.filters["not_affected_row"] = not_affected_row
     environment.filters["kev_text"] = kev_text
     environment.filters["sbom_format"] = sbom_format
+    environment.filters["utc_text"] = utc_text
     environment.tests["contains"] = lambda sequence, item: item in sequence
     return environment
