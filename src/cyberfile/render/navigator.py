@@ -26,6 +26,8 @@ import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from html import escape as html_escape
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,8 @@ class ItemInfo:
     item: Item
     title: str
     position: Position | None
+    written_in: str = ""
+    """The file it is written in, relative to the project folder."""
     references: list[tuple[str, str]] = field(default_factory=list)
     """(field, id) in the order written."""
     referenced_by: list[tuple[str, str]] = field(default_factory=list)
@@ -108,8 +112,9 @@ def catalogue(
         if item.ident in infos:
             continue  # a duplicate id (CF120): the first one has the page
         source = sources.get(item.part)
+        where = source.value(item.path) if source else None
         infos[item.ident] = ItemInfo(
-            item, _title(item.model), source.value(item.path) if source else None
+            item, _title(item.model), where, _relative(where.file, project.root) if where else ""
         )
     at = {(info.item.part, info.item.path): info.ident for info in infos.values()}
     for info in infos.values():
@@ -124,6 +129,13 @@ def catalogue(
                 infos[target].referenced_by.append((info.ident, reference.name))
     _assign(infos, findings)
     return infos
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def _assign(infos: dict[str, ItemInfo], findings: Iterable[Diagnostic]) -> None:
@@ -157,23 +169,36 @@ def _environment() -> Environment:
     )
     environment.filters["value"] = _value
     environment.filters["item_href"] = lambda ident: item_name(ident) + ".html"
+    environment.filters["item_link"] = _item_link
     return environment
 
 
-def _value(value: Any) -> Markup:
+Href = Callable[[str], str | None]
+
+
+def _item_link(ident: str, href: Href) -> Markup:
+    """An id as a link to its page (from an item page), or as text when it has none."""
+    target = href(ident)
+    if target is None:
+        return escape(ident)
+    return Markup(f'<a class="cf-id" href="{escape(target)}">{escape(ident)}</a>')
+
+
+def _value(value: Any, href: Href) -> Markup:
     """A field value as HTML: lists as lists, mappings as small tables, http(s)/mailto
-    URLs as links, everything else as escaped text."""
+    URLs as links, ids in text as links to their pages, everything else as escaped text."""
     if isinstance(value, dict):
         rows = "".join(
-            f"<tr><th>{escape(key)}</th><td>{_value(item)}</td></tr>" for key, item in value.items()
+            f"<tr><th>{escape(key)}</th><td>{_value(item, href)}</td></tr>"
+            for key, item in value.items()
         )
         return Markup(f'<table class="cf-fields">{rows}</table>')
     if isinstance(value, list | tuple):
         if not value:
             return Markup("")
         if all(not isinstance(v, dict | list | tuple) for v in value):
-            return Markup(", ").join(_value(v) for v in value)
-        return Markup("<ul>" + "".join(f"<li>{_value(v)}</li>" for v in value) + "</ul>")
+            return Markup(", ").join(_value(v, href) for v in value)
+        return Markup("<ul>" + "".join(f"<li>{_value(v, href)}</li>" for v in value) + "</ul>")
     if value is None:
         return Markup("")
     if isinstance(value, bool):
@@ -182,7 +207,7 @@ def _value(value: Any) -> Markup:
     url = safe_url(text)
     if url is not None:
         return Markup(f'<a href="{escape(url)}" rel="noopener">{escape(text)}</a>')
-    return escape(text)
+    return Markup(link_ids(str(escape(text)), href))
 
 
 def _fields(model: Any) -> dict[str, Any]:
@@ -254,14 +279,15 @@ def publish_navigator(
     page = environment.get_template("item.html.j2")
     known = {ident: item_name(ident) + ".html" for ident in infos}
     for info in infos.values():
-        html = page.render(info=info, fields=_fields(info.item.model), site=context)
-        html = link_ids(html, _linker(info, known))
+        html = page.render(
+            info=info, fields=_fields(info.item.model), site=context, href=_linker(info, known)
+        )
         (folder / known[info.ident]).write_text(html, encoding="utf-8")
     index = environment.get_template("items-index.html.j2").render(
         groups=_by_kind(infos), site=context
     )
     (folder / "index.html").write_text(index, encoding="utf-8")
-    _extend_search(site, infos)
+    _extend_search(site, infos, pages)
     return infos
 
 
@@ -351,13 +377,48 @@ def _search_text(info: ItemInfo) -> str:
     return " ".join(w for w in words if w)[:2000]
 
 
-def _extend_search(site: Path, infos: dict[str, ItemInfo]) -> None:
-    """Item pages in the site's search: mkdocs' search index, with one entry per item."""
+_SECTION = re.compile(r'<h([1-3]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
+_ANY_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"\s+")
+
+
+def _plain(fragment: str) -> str:
+    text = _ANY_TAG.sub(" ", fragment.replace('<a class="headerlink"', "<x").replace("¶", ""))
+    return html_escape(html_unescape(_SPACES.sub(" ", text).strip()), quote=False)
+
+
+def page_sections(page: str, text: str) -> list[dict[str, str]]:
+    """Search entries of one built page, one per heading (h1-h3) with the text up to the
+    next heading, as Material's indexer makes them, from the page's article."""
+    start, end = text.find("<article"), text.rfind("</article>")
+    article = text[start:end] if start != -1 and end != -1 else text
+    entries: list[dict[str, str]] = []
+    found = list(_SECTION.finditer(article))
+    for i, heading in enumerate(found):
+        stop = found[i + 1].start() if i + 1 < len(found) else len(article)
+        level, anchor = heading.group(1), heading.group(2)
+        entries.append(
+            {
+                "location": page if level == "1" else f"{page}#{anchor}",
+                "title": _plain(heading.group(3)),
+                "text": _plain(article[heading.end() : stop]),
+            }
+        )
+    return entries
+
+
+def _extend_search(site: Path, infos: dict[str, ItemInfo], pages: dict[str, str]) -> None:
+    """The site's search index: the document pages, a section per heading, and one entry
+    per item page (added to the index file mkdocs' search plugin writes)."""
     path = site / "search" / "search_index.json"
     if not path.is_file():
         return
     index = json.loads(path.read_text(encoding="utf-8"))
     docs = index.setdefault("docs", [])
+    for page in pages:
+        built = site / page
+        if built.is_file():
+            docs.extend(page_sections(page, built.read_text(encoding="utf-8")))
     docs.extend(
         {
             "location": item_path(info.ident),

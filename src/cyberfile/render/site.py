@@ -30,6 +30,9 @@ class SiteError(InputError):
 
 SUSPECT_RULES = ("CF500", "CF501")
 
+SEARCH_EXCLUDED = "---\nsearch:\n  exclude: true\n---\n"
+"""Front matter that keeps Material's own indexer off a page (see build_site)."""
+
 
 def _attention(project: Project) -> list[list[str]]:
     """Vulnerabilities an auditor looks at first: uncontrolled (or unassessed) risk, known
@@ -146,6 +149,11 @@ def build_site(source: Path, out: Path, project: Project, day: datetime) -> None
         "extra_css": [f"{ASSETS_FOLDER}/cyberfile.css"],
         "extra_javascript": [f"{ASSETS_FOLDER}/cyberfile.js"],
     }
+    for page in source.glob("*.md"):
+        # the pages are indexed for search after the build, by cyberfile.render.navigator
+        # (Material's indexer parses every page with html.parser: most of the site's build
+        # time for big projects)
+        page.write_text(SEARCH_EXCLUDED + page.read_text(encoding="utf-8"), encoding="utf-8")
     assets = source / ASSETS_FOLDER
     assets.mkdir(parents=True, exist_ok=True)
     for name in ("cyberfile.css", "cyberfile.js"):
