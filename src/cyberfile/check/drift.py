@@ -7,12 +7,10 @@ missing reviews (CF50x). Every date is relative to `as_of`; nothing reads the cl
 
 from __future__ import annotations
 
-import hashlib
 import shlex
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
-from pathlib import Path
 
 from cyberfile.check.evidence_files import resolve_inside
 from cyberfile.check.fingerprint import Fingerprints, reviewables
@@ -20,6 +18,7 @@ from cyberfile.check.index import position
 from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.diagnostics.position import Position
+from cyberfile.digest import file_sha256
 from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.project import Project
 from cyberfile.model.purl import package_of
@@ -39,14 +38,6 @@ def warning_window(every: timedelta, warn_before: timedelta) -> timedelta:
     """How long before a cadence deadline to warn: warn_before, but at most half the
     cadence (a weekly scan would otherwise always be 'due soon')."""
     return min(warn_before, every / 2)
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _days(delta: timedelta) -> str:
@@ -139,10 +130,10 @@ def evidence_integrity(project: Project, sources: dict[str, SourceMap]) -> Itera
             yield rules.EVIDENCE_DIGEST_UNRECORDED(
                 position(sources, "evidence", ("evidence", i, "file")),
                 f"{item.id}: {item.file} has no recorded sha256",
-                f"cyberfile evidence rehash {item.id} (it records sha256 {_file_digest(target)})",
+                f"cyberfile evidence rehash {item.id} (it records sha256 {file_sha256(target)})",
             )
             continue
-        actual = _file_digest(target)
+        actual = file_sha256(target)
         if actual != item.sha256:
             yield rules.EVIDENCE_DIGEST_MISMATCH(
                 position(sources, "evidence", ("evidence", i, "sha256")),
@@ -200,7 +191,7 @@ def sbom_drift(
                 "import the current SBOM: cyberfile sbom import FILE"
                 + (f" --name {source.name}" if several else ""),
             )
-        elif _file_digest(target) != source.sha256:
+        elif file_sha256(target) != source.sha256:
             yield rules.SBOM_SOURCE_CHANGED(
                 position(sources, "sbom", ("sources", j, "sha256")),
                 f"{source.file} has changed since it was imported"

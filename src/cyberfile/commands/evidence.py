@@ -24,6 +24,7 @@ from cyberfile import dates
 from cyberfile.check.evidence_files import resolve_inside
 from cyberfile.check.references import build_index
 from cyberfile.diagnostics.diagnostic import Diagnostic
+from cyberfile.digest import file_sha256
 from cyberfile.edit import roundtrip
 from cyberfile.errors import ExitCode, InputError, UsageError
 from cyberfile.load.project import LoadResult, load_clean, one_project
@@ -45,14 +46,10 @@ class EvidenceProblem(InputError):
 
 def file_digest(path: Path) -> str:
     """sha256 of a file, read in blocks."""
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        return file_sha256(path)
     except OSError as exc:
         raise EvidenceProblem(f"{path.as_posix()}: cannot read ({exc.strerror or exc})") from None
-    return digest.hexdigest()
 
 
 # --- checking what the command line asks for ------------------------------------------

@@ -19,7 +19,6 @@ URLs become links."""
 from __future__ import annotations
 
 import bisect
-import hashlib
 import json
 import re
 import shutil
@@ -36,6 +35,7 @@ from markupsafe import Markup, escape
 
 from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.diagnostics.position import Position
+from cyberfile.digest import file_sha256
 from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.items import Item, Kind, items, referenced
 from cyberfile.model.project import Project
@@ -339,14 +339,6 @@ def _link_pages(site: Path, pages: dict[str, str], infos: dict[str, ItemInfo]) -
 # ------------------------------------------------------------------------ evidence
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _publish_evidence(project: Project, infos: dict[str, ItemInfo], site: Path) -> None:
     root = project.root.resolve()
     for evidence in project.evidence.evidence:
@@ -363,7 +355,7 @@ def _publish_evidence(project: Project, infos: dict[str, ItemInfo], site: Path) 
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
             published = f"{EVIDENCE_FOLDER}/{relative}"
-            actual = _sha256(source)
+            actual = file_sha256(source)
         info.evidence_file = EvidenceFile(evidence.file, published, evidence.sha256, actual)
 
 

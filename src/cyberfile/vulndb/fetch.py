@@ -34,6 +34,7 @@ from typing import IO
 from urllib.parse import urlsplit
 
 from cyberfile import __version__
+from cyberfile.digest import file_sha256
 from cyberfile.errors import InputError
 from cyberfile.vulndb.cache import CVE, KEV, OSV, CachedFeed, WantedFeed, readable_by_all
 from cyberfile.vulndb.cve import parse_cve_record
@@ -272,7 +273,7 @@ def fetch_feed(feed: WantedFeed, cache: Path, progress: Progress | None = None) 
             elif feed.kind == CVE:
                 records, unpacked = verify_cve(path, MAX_BYTES[CVE])
                 if unpacked:
-                    size, sha256 = path.stat().st_size, _sha256(path)
+                    size, sha256 = path.stat().st_size, file_sha256(path)
             else:
                 records = verify_kev(path)
         except FetchError as exc:
@@ -294,14 +295,6 @@ def fetch_feed(feed: WantedFeed, cache: Path, progress: Progress | None = None) 
         records=records,
         ecosystem=feed.ecosystem,
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _remove_abandoned(folder: Path) -> None:
