@@ -9,10 +9,14 @@ import http.server
 import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from .conftest import EXAMPLE, edit
+
+SITE_FOLDERS: dict[str, Path] = {}
+"""The folder each served site was built into (for the file:// test)."""
 
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
@@ -53,8 +57,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    SITE_FOLDERS[url] = tmp / "out" / "pump" / "site"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield url
     finally:
         server.shutdown()
 
@@ -296,4 +302,25 @@ def test_the_matrix_filters_sorts_and_scrolls_to_its_last_column(
     descending = column()
     assert ascending[0] == descending[-1] and ascending[-1] == descending[0]
     assert ascending[0] != ascending[-1]
+    assert _errors(driver) == []
+
+
+def test_the_site_works_opened_from_disk(site: str, browser: object) -> None:
+    """file://: no web server, no network; pages, links and table filters still work."""
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(site + "/index.html")  # type: ignore[attr-defined]
+    folder = driver.execute_script("return document.location.pathname")  # type: ignore[attr-defined]
+    assert folder == "/index.html"
+    root = SITE_FOLDERS[site]
+    driver.get((root / "index.html").as_uri())  # type: ignore[attr-defined]
+    _errors(driver)
+    driver.find_element(By.XPATH, "//article//a[normalize-space()='All items']").click()  # type: ignore[attr-defined]
+    assert driver.current_url.startswith("file://") and driver.current_url.endswith(
+        "items/index.html"
+    )  # type: ignore[attr-defined]
+    driver.get((root / "traceability-matrix.html").as_uri())  # type: ignore[attr-defined]
+    assert driver.find_elements(By.CSS_SELECTOR, "input.cf-filter")  # type: ignore[attr-defined]
+    assert driver.find_elements(By.CSS_SELECTOR, "a.cf-id")  # type: ignore[attr-defined]
     assert _errors(driver) == []
