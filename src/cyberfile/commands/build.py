@@ -1,18 +1,27 @@
 """`cyberfile build`: documents, matrices, SBOM/VEX, site and PDFs for each project.
 
-Everything is written to a temporary folder beside the output and moved into place only
-when the whole build succeeded; `manifest.json` lists the sha256 of every input and
-output. The same inputs and date give byte-identical files."""
+Everything is written to a staging folder beside the output (`.<project>.<random>.building`)
+and swapped into place only when the whole build succeeded, under an exclusive lock on
+`.<project>.lock` so that builds of one project into one folder run one at a time;
+`manifest.json` lists the sha256 of every input and output. The same inputs and date give
+byte-identical files. A build killed at any moment leaves the previous output whole: the
+next build removes what it left and repairs the swap (see `_recover`)."""
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
+import os
+import re
+import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
+import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,7 +35,7 @@ from cyberfile.dates import midnight_utc
 from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.diagnostics.rules import RULES, Stage
-from cyberfile.errors import CyberfileError, ExitCode, InputError
+from cyberfile.errors import CyberfileError, ExitCode, InputError, UsageError
 from cyberfile.load.project import LoadResult, discover, load_project
 from cyberfile.model.project import Project
 from cyberfile.render.diagrams import project_diagrams, without_links
@@ -40,6 +49,13 @@ from cyberfile.sbom.publish import export_documents
 
 class BuildError(InputError):
     """The build could not finish; the previous output is left as it was."""
+
+
+class BuildWriteError(BuildError):
+    """The output could not be written (full disk, read-only or locked folder); the staging
+    folder is removed and the previous output is left as it was."""
+
+    exit_code = ExitCode.CANNOT_WRITE
 
 
 class ValidationFailed(CyberfileError):
@@ -172,9 +188,8 @@ def build_project(
     want_pdf = project.manifest.documents.pdf if pdf is None else pdf
     name = root.resolve().name
     final = out_parent / name
-    out_parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".building", dir=out_parent))
     outcome = BuildResult(root, final, draft=bool(errors))
+    lock, staging = _prepare_output(root, out_parent, name)
     try:
         meta = DocumentMeta(day, source_commit(root), f"cyberfile {__version__}")
         drift = _drift_for(result, day, validation)
@@ -208,10 +223,15 @@ def build_project(
             _pdfs(project, documents, docs_dir, staging / "pdf", stamp)
         _manifest(root, staging, day)
         _replace(staging, final)
-    except BaseException:
+        outcome.files = sorted(p for p in final.rglob("*") if p.is_file())
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        failure = _output_failure(exc, root, out_parent)
+        if failure is not None:
+            raise failure from None
         raise
-    outcome.files = sorted(p for p in final.rglob("*") if p.is_file())
+    finally:
+        lock.release()
     return outcome
 
 
@@ -290,16 +310,230 @@ def _manifest(root: Path, staging: Path, day: date) -> None:
 
 
 def _replace(staging: Path, final: Path) -> None:
-    """Put the finished build in place; the old one is removed only afterwards."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old")
+    """Put the finished build in place, with no moment at which `final` is half written.
+
+    Where the filesystem can (Linux `renameat2(RENAME_EXCHANGE)`: ext4, xfs, btrfs, tmpfs),
+    staging and `final` trade places in one step, and `final` is never missing. Elsewhere
+    `final` is renamed to `.<project>.old`, staging to `final`; a build killed between the
+    two renames leaves the previous output whole in `.<project>.old`, which the next build
+    renames back (`_recover`). Either way the previous output ends up under the staging
+    name, which marks it as garbage (removed here, or by the next build if killed now)."""
+    if not final.exists() and not final.is_symlink():
+        staging.rename(final)
+        return
+    if not _exchange(staging, final):
+        old = _previous(final)
         if old.exists():
             shutil.rmtree(old)
         final.rename(old)
-    staging.rename(final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            staging.rename(final)
+        except BaseException:
+            old.rename(final)
+            raise
+        old.rename(staging)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _previous(final: Path) -> Path:
+    """Where the previous output waits while the new one is renamed into place."""
+    return final.with_name(f".{final.name}.old")
+
+
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two directories in one step; False where the system or filesystem cannot."""
+    if sys.platform != "linux":
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # a libc without renameat2 (glibc < 2.28, musl)
+        return False
+    text, number = ctypes.c_char_p, ctypes.c_int
+    renameat2.argtypes = [number, text, number, text, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    done = renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE)
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM}:
+        return False  # the filesystem (or a sandbox) does not offer it: two renames instead
+    raise OSError(code, os.strerror(code), str(first), None, str(second))
+
+
+def _staging_pattern(name: str) -> re.Pattern[str]:
+    """Staging folders of project `name` (and, after a swap, its previous output): the
+    random part has no dot, so project `a` never claims the staging folder of `a.b`."""
+    return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.building")
+
+
+def _new_staging(out_parent: Path, name: str) -> Path:
+    while True:
+        staging = out_parent / f".{name}.{secrets.token_hex(4)}.building"
+        try:
+            staging.mkdir()
+        except FileExistsError:
+            continue
+        return staging
+
+
+def _recover(out_parent: Path, name: str) -> None:
+    """Clean up after a build that was killed (SIGKILL, a cancelled CI job, a crash):
+    put back a previous output left in `.<project>.old` by a kill between the two renames
+    of `_replace`, or drop it when the new output made it there, and remove staging
+    folders. Runs under the lock, so no other build of the project is using them."""
+    final = out_parent / name
+    old = _previous(final)
+    if old.is_dir() and not old.is_symlink():
+        if final.exists() or final.is_symlink():
+            shutil.rmtree(old)
+        else:
+            old.rename(final)
+    pattern = _staging_pattern(name)
+    for entry in out_parent.iterdir():
+        if pattern.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+
+
+LOCK_TIMEOUT = 600.0
+"""Seconds a build waits for another build of the same project into the same folder."""
+
+LOCK_TIMEOUT_VARIABLE = "CYBERFILE_BUILD_LOCK_TIMEOUT"
+
+
+def _lock_timeout() -> float:
+    value = os.environ.get(LOCK_TIMEOUT_VARIABLE, "").strip()
+    if not value:
+        return LOCK_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise UsageError(f"{LOCK_TIMEOUT_VARIABLE}={value!r}: expected a number of seconds")
+    return seconds
+
+
+class _Lock:
+    """An exclusive `flock` on OUT/.<project>.lock, held for the whole build. The file
+    is removed when the build ends (it is left behind only by a killed build, and then
+    reused: the kernel drops the lock of a dead process)."""
+
+    def __init__(self, path: Path, fd: int | None) -> None:
+        self.path = path
+        self.fd = fd
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        # unlinked while still held: a build waiting on this file notices, and locks anew
+        with suppress(OSError):
+            self.path.unlink()
+        os.close(self.fd)
+        self.fd = None
+
+
+def _lock(root: Path, out_parent: Path, name: str) -> _Lock:
+    """Wait (up to CYBERFILE_BUILD_LOCK_TIMEOUT, default 600 s) for another build of the
+    project into the same folder, saying so once; then BuildWriteError."""
+    path = out_parent / f".{name}.lock"
+    if sys.platform == "win32":
+        return _Lock(path, None)
+    import fcntl
+
+    timeout = _lock_timeout()
+    deadline = time.monotonic() + timeout
+    said = False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise BuildWriteError(
+                    f"{root.as_posix()}: another build into {(out_parent / name).as_posix()} "
+                    f"is still running after {timeout:g} s (lock {path.as_posix()}); nothing "
+                    f"was built. Wait for it, or set {LOCK_TIMEOUT_VARIABLE} to wait longer"
+                ) from None
+            if not said:
+                echo(
+                    f"cyberfile build: {root.as_posix()}: waiting for another build into "
+                    f"{(out_parent / name).as_posix()} to finish (lock {path.as_posix()}, "
+                    f"up to {timeout:g} s)",
+                    err=True,
+                )
+                said = True
+            time.sleep(0.1)
+            continue
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS}:
+                return _Lock(path, None)  # a filesystem without locks: run unlocked
+            raise
+        try:
+            current = path.stat()
+        except FileNotFoundError:
+            current = None
+        mine = os.fstat(fd)
+        if current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+            return _Lock(path, fd)
+        os.close(fd)  # the holder removed the file as we locked it: lock the new one
+
+
+def _prepare_output(root: Path, out_parent: Path, name: str) -> tuple[_Lock, Path]:
+    """Create the output folder, take the lock, clean up after a killed build, and make
+    a new staging folder; BuildWriteError when the folder cannot be written."""
+    lock: _Lock | None = None
+    try:
+        out_parent.mkdir(parents=True, exist_ok=True)
+        lock = _lock(root, out_parent, name)
+        _recover(out_parent, name)
+        return lock, _new_staging(out_parent, name)
+    except BaseException as exc:
+        if lock is not None:
+            lock.release()
+        failure = _output_failure(exc, root, out_parent)
+        if failure is not None:
+            raise failure from None
+        raise
+
+
+def _output_failure(exc: BaseException, root: Path, out_parent: Path) -> BuildWriteError | None:
+    """The message for a build stopped by the filesystem: a full disk or a read-only
+    filesystem anywhere in the exception's chain (mkdocs and openpyxl wrap them), or any
+    other OSError; None for every other failure."""
+    if not isinstance(exc, Exception) or isinstance(exc, BuildWriteError):
+        return None
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and link not in chain:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    causes = [link for link in chain if isinstance(link, OSError)]
+    where = out_parent.as_posix()
+    kept = "the previous output is left as it was"
+    for cause in causes:
+        if cause.errno in {errno.ENOSPC, errno.EDQUOT}:
+            return BuildWriteError(
+                f"{root.as_posix()}: cannot write into {where}: the disk is full "
+                f"({cause.strerror}); nothing was built, {kept}"
+            )
+        if cause.errno == errno.EROFS:
+            target = Path(cause.filename).as_posix() if cause.filename else where
+            return BuildWriteError(
+                f"{root.as_posix()}: cannot write {target}: read-only file system; "
+                f"nothing was built, {kept}"
+            )
+    if isinstance(exc, OSError):
+        target = Path(exc.filename).as_posix() if exc.filename else where
+        return BuildWriteError(
+            f"{root.as_posix()}: cannot build into {where}: {target}: {exc.strerror or exc}; {kept}"
+        )
+    return None
 
 
 def run(
