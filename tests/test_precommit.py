@@ -107,9 +107,8 @@ def test_validate_hook_passes_then_fails_on_a_broken_project(
 
 def test_drift_hook_runs_on_push_only(device_repo: Path, hook_env: dict[str, str]) -> None:
     on_commit = _try_repo(device_repo, "cyberfile-drift", hook_env)
-    assert "(no files to check)" in on_commit.stdout or "Skipped" in on_commit.stdout or (
-        "cyberfile drift" not in on_commit.stdout
-    ), on_commit.stdout
+    # on commit the drift hook does not run at all
+    assert "Passed" not in on_commit.stdout and "Failed" not in on_commit.stdout, on_commit.stdout
     pushed = _try_repo(device_repo, "cyberfile-drift", hook_env, "--hook-stage", "pre-push")
     # a new project owes nothing yet: its plan took effect today
     assert pushed.returncode == 0, pushed.stdout + pushed.stderr
