@@ -1,4 +1,4 @@
-"""Id uniqueness and reference resolution (CF120-CF122)."""
+"""Id uniqueness and reference resolution (CF120-CF122); data flow ends (CF123)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,8 @@ def check_references(
     sources: dict[str, SourceMap],
     written_ids: set[str],
 ) -> Iterator[Diagnostic]:
-    """Every reference names an existing item of an allowed kind (CF121, CF122)."""
+    """Every reference names an existing item of an allowed kind (CF121, CF122); no data
+    flow runs from an asset to itself (CF123)."""
     for ref in references(project):
         kind = index.kind_of(ref.target)
         if kind is not None and kind in ref.allowed:
@@ -113,6 +114,25 @@ def check_references(
                 f"{ref.owner}: {ref.field} names {ref.target!r}, which is a {kind}; "
                 f"{ref.field} must name {expected}",
             )
+    yield from check_data_flow_ends(project, index, sources)
+
+
+def check_data_flow_ends(
+    project: Project, index: ProjectIndex, sources: dict[str, SourceMap]
+) -> Iterator[Diagnostic]:
+    """A data flow from an asset to itself (CF123), at its `to` value. An end that names
+    no asset is CF121 or CF122 already."""
+    for item in items(project):
+        if item.kind is not Kind.DATA_FLOW:
+            continue
+        flow = item.model
+        if flow.from_ != flow.to or index.kind_of(flow.to) is not Kind.ASSET:
+            continue
+        yield rules.DATA_FLOW_SELF_LOOP(
+            position(sources, item.part, (*item.path, "to")),
+            f"{item.ident}: from and to both name {flow.to!r}; a data flow is a path "
+            "between two elements",
+        )
 
 
 def _suggest(target: str, index: ProjectIndex, allowed: frozenset[Kind]) -> str | None:

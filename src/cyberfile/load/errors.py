@@ -15,6 +15,7 @@ from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.diagnostics.position import PathKey
 from cyberfile.load.yamlsource import SourceMap
+from cyberfile.model.base import URL_HINT, UrlValueError
 
 _NOISE_PREFIXES = ("function-", "lax-", "strict-", "json-or-python", "chain")
 
@@ -252,6 +253,12 @@ def convert(
                 f"{subject}: {_describe(value)} is not a sha256 digest",
                 "write 64 lowercase hexadecimal characters (sha256sum prints them)",
             )
+        if pattern.startswith("^https?://"):
+            return rules.INVALID_VALUE(
+                position,
+                f"{subject}: {_describe(value)} is not an https or http URL",
+                "feeds are downloaded over https or http: write e.g. https://example.com/feed",
+            )
         if pattern.startswith("^CWE"):
             return rules.INVALID_VALUE(
                 position, f"{subject}: {_describe(value)} is not a CWE id", "write e.g. CWE-787"
@@ -283,7 +290,9 @@ def convert(
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-        if "date" in message:
+        if isinstance(ctx.get("error"), UrlValueError):
+            hint = URL_HINT  # before the tests below: the message quotes the value
+        elif "date" in message:
             hint = "write the date as YYYY-MM-DD, e.g. 2026-09-01"
         elif "duration" in message:
             hint = "write a duration as 30d, 2w, 1y or P30D"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -137,4 +139,142 @@ Duration = Annotated[
     ),
 ]
 
-__all__ += ["ITEM_ID_PATTERN", "StrictStr"]
+
+# URLs. The site and the documents link only http, https and mailto URLs
+# (cyberfile.render.links.safe_url); the data is held to the same schemes, so that a
+# `javascript:` or `file:` URL is refused by validate with its line, not merely left
+# unlinked. Schemes are read as a browser reads a link: in any case, after leading spaces
+# and control characters, with tabs and line breaks inside ignored.
+
+URL_SCHEMES = ("https", "http", "mailto")
+"""The schemes a URL in the project may have."""
+
+_SCHEMES_TEXT = "https, http or mailto"
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_SCRIPT_SCHEMES = frozenset(
+    {"javascript", "vbscript", "livescript", "data", "file", "blob", "filesystem"}
+)
+"""Schemes that run code or read local files: a link even with a space after the colon."""
+_WEB_URL_RE = re.compile(r"^(?:https?://[^\s/?#]|mailto:\S)\S*$", re.IGNORECASE)
+WEB_URL_PATTERN = r"^(?:[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]|[Mm][Aa][Ii][Ll][Tt][Oo]:\S)\S*$"
+"""The JSON Schema pattern of a URL-only field (JSON Schema patterns have no flags)."""
+
+
+def _as_link(value: str) -> str:
+    """`value` as a browser reads a link: tabs and line breaks removed, leading spaces and
+    control or invisible format characters stripped (WHATWG URL parsing, and more)."""
+    text = value.replace("\t", "").replace("\n", "").replace("\r", "")
+    start = 0
+    while start < len(text) and (
+        text[start].isspace() or unicodedata.category(text[start]) in ("Cc", "Cf")
+    ):
+        start += 1
+    return text[start:]
+
+
+def url_scheme(value: str) -> str | None:
+    """The scheme (lower case) `value` has when read as a link, or None."""
+    match = _SCHEME_RE.match(_as_link(value))
+    return match.group(1).lower() if match else None
+
+
+class UrlValueError(ValueError):
+    """A URL (or text that reads as one) with a scheme other than https, http or mailto,
+    or not a whole URL where one is required; the message says which."""
+
+
+URL_HINT = (
+    "the documents and the site link only https, http and mailto URLs; "
+    "write e.g. https://example.com/security or mailto:security@example.com"
+)
+"""The hint of every refused URL (CF110)."""
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 80 else value[:77] + "...")
+
+
+def _scheme_refused(value: str, scheme: str, otherwise: str = "") -> UrlValueError:
+    return UrlValueError(
+        f"{_shown(value)} is a URL with the scheme '{scheme}:', which is not allowed; "
+        f"a URL here must be {_SCHEMES_TEXT}{otherwise}"
+    )
+
+
+def _web_url(value: str) -> str:
+    scheme = url_scheme(value)
+    if scheme is None:
+        raise UrlValueError(
+            f"{_shown(value)} is not a URL; write an {_SCHEMES_TEXT} URL, "
+            "e.g. https://example.com/security"
+        )
+    if scheme not in URL_SCHEMES:
+        raise _scheme_refused(value, scheme)
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        raise UrlValueError(
+            f"{_shown(value)}: a URL may not contain spaces or control characters "
+            "(write a space as %20)"
+        )
+    if not _WEB_URL_RE.match(value):
+        raise UrlValueError(
+            f"{_shown(value)} is not a complete {scheme} URL; write e.g. "
+            + ("mailto:security@example.com" if scheme == "mailto" else f"{scheme}://host/path")
+        )
+    return value
+
+
+def is_link(value: str) -> bool:
+    """Whether free text reads as a link (a URL) rather than as prose: it starts with a
+    scheme of a script or local-file kind (`javascript:`, `data:`, `file:`, ...), or with a
+    scheme of two or more characters followed by `//` or, for a scheme of letters only, by
+    something other than a space (`ftp://host`, `ms-msdt:/id`). `SOP-114 rev C`,
+    `Note: see the vendor letter` and `C:\\docs` are prose."""
+    text = _as_link(value)
+    match = _SCHEME_RE.match(text)
+    if match is None:
+        return False
+    scheme = match.group(1).lower()
+    if scheme in _SCRIPT_SCHEMES:
+        return True
+    rest = text[match.end() :]
+    if len(scheme) < 2 or not rest:  # a drive letter, or a word ending in a colon
+        return False
+    if rest.startswith("//"):
+        return True
+    return not rest[0].isspace() and not any(ch.isdigit() for ch in scheme)
+
+
+def _text_or_web_url(value: str) -> str:
+    if is_link(value):
+        scheme = url_scheme(value)
+        if scheme is not None and scheme not in URL_SCHEMES:
+            raise _scheme_refused(
+                value, scheme, " (other text, such as a document number, is kept)"
+            )
+    return value
+
+
+WebUrl = Annotated[
+    StrictStr,
+    AfterValidator(_web_url),
+    WithJsonSchema({"type": "string", "pattern": WEB_URL_PATTERN}),
+]
+"""A field that holds a URL and nothing else: an https, http or mailto URL."""
+
+TextOrWebUrl = Annotated[
+    StrictStr, StringConstraints(min_length=1), AfterValidator(_text_or_web_url)
+]
+"""Free text that may be a URL (`support_evidence`, `cvd.contact`): text that reads as a
+link must be an https, http or mailto URL; other text is kept as written."""
+
+__all__ += [
+    "ITEM_ID_PATTERN",
+    "URL_HINT",
+    "URL_SCHEMES",
+    "StrictStr",
+    "TextOrWebUrl",
+    "UrlValueError",
+    "WebUrl",
+    "is_link",
+    "url_scheme",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from cyberfile.model.base import Date, Duration, Model, StrictBool, Text
+from cyberfile.model.base import Date, Duration, Model, StrictBool, Text, TextOrWebUrl, WebUrl
 from cyberfile.model.vocabulary import EvidenceType, MonitoringKind
 
 
@@ -36,8 +36,16 @@ class PeriodicTest(Model):
 class Cvd(Model):
     """Coordinated vulnerability disclosure."""
 
-    policy_url: Text | None = None
-    contact: Text | None = None
+    policy_url: WebUrl | None = Field(
+        default=None,
+        description="Where the disclosure policy is published: an https or http URL (or "
+        "mailto); any other scheme is refused.",
+    )
+    contact: TextOrWebUrl | None = Field(
+        default=None,
+        description="How to report a vulnerability: an e-mail address, or a URL (https, "
+        "http or mailto; any other scheme is refused).",
+    )
     acknowledge_within: Duration | None = None
 
 

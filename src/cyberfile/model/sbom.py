@@ -9,7 +9,16 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from cyberfile.model.base import Date, ItemId, Model, NonEmptyStr, Sha256, StrictStr, Text
+from cyberfile.model.base import (
+    Date,
+    ItemId,
+    Model,
+    NonEmptyStr,
+    Sha256,
+    StrictStr,
+    Text,
+    TextOrWebUrl,
+)
 from cyberfile.model.purl import purl_parts
 from cyberfile.model.vocabulary import (
     HASH_HEX_LENGTH,
@@ -130,8 +139,10 @@ class Component(Model):
         description="actively_maintained | limited | no_longer_maintained | abandoned | unknown.",
     )
     end_of_support: Date | None = None
-    support_evidence: Text | None = Field(
-        default=None, description="Where the support facts came from (URL)."
+    support_evidence: TextOrWebUrl | None = Field(
+        default=None,
+        description="Where the support facts came from: a URL (https, http or mailto; any "
+        "other scheme, such as javascript: or file:, is refused) or a document reference.",
     )
     replacement_plan: Text | None = Field(
         default=None, description="Expected once end of support is near or past."
@@ -208,8 +219,10 @@ class SupportRule(Model):
     match: SupportMatch
     support: SupportLevel = SupportLevel.UNKNOWN
     end_of_support: Date | None = None
-    support_evidence: Text | None = Field(
-        default=None, description="Where the support facts came from (URL or document)."
+    support_evidence: TextOrWebUrl | None = Field(
+        default=None,
+        description="Where the support facts came from: a URL (https, http or mailto; any "
+        "other scheme, such as javascript: or file:, is refused) or a document reference.",
     )
     replacement_plan: Text | None = None
     justification: Text | None = Field(

@@ -80,7 +80,7 @@ class ImportedSbom:
     tools: tuple[str, ...]
     components: list[ImportedComponent]
     skipped: list[str] = field(default_factory=list)
-    """What was left out and why (duplicates, malformed hashes)."""
+    """What was left out and why (duplicates, malformed hashes, services)."""
     roots: tuple[str, ...] = ()
     """Refs of the components the SBOM is about (SPDX: the packages the document
     DESCRIBES); empty when the file does not say."""
@@ -138,9 +138,52 @@ def _hashes(component: Any, ref: str, skipped: list[str]) -> dict[str, str]:
     return out
 
 
+SERVICES_SHOWN = 10
+"""Service names a note lists before "and N more"."""
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text.strip())[:80] or "(no name)"
+
+
+def _json_services(services: Any) -> Iterator[str]:
+    """The names of the services of a CycloneDX JSON document, nested ones after their
+    parent, in file order."""
+    for service in services if isinstance(services, list) else ():
+        if not isinstance(service, dict):
+            continue
+        name = service.get("name")
+        yield _printable(name) if isinstance(name, str) else "(no name)"
+        yield from _json_services(service.get("services"))
+
+
+def _xml_services(element: Any, namespace: str) -> Iterator[str]:
+    for service in element.findall(f"{{{namespace}}}service"):
+        name = service.find(f"{{{namespace}}}name")
+        yield _printable(name.text or "") if name is not None else "(no name)"
+        for inner in service.findall(f"{{{namespace}}}services"):
+            yield from _xml_services(inner, namespace)
+
+
+def services_note(names: list[str]) -> str | None:
+    """The `skipped` note for the services of an SBOM (SaaSBOM): they are not imported."""
+    if not names:
+        return None
+    shown = ", ".join(names[:SERVICES_SHOWN])
+    more = len(names) - SERVICES_SHOWN
+    listed = shown + (f" and {more} more" if more > 0 else "")
+    count = f"{len(names)} service" + ("s" if len(names) > 1 else "")
+    return f"{count} not imported ({listed}): sbom.yaml lists components, not services"
+
+
 def _parse_bom(raw: bytes, path: Path) -> tuple[Any, dict[str, Any]]:
     """The library's Bom and the raw metadata (the library fills in missing timestamps and
-    serial numbers with fresh values, which would make imports non-repeatable)."""
+    serial numbers with fresh values, which would make imports non-repeatable).
+
+    `services` (a SaaSBOM's, or any BOM's) are taken out of the document before the library
+    reads it, after the schema check: sbom.yaml lists components only, and the library
+    cannot read every valid service (data classifications of CycloneDX 1.5 and 1.6). Their
+    names are in meta["services"]."""
     from cyclonedx.model.bom import Bom
 
     stripped = raw.lstrip()
@@ -155,12 +198,17 @@ def _parse_bom(raw: bytes, path: Path) -> tuple[Any, dict[str, Any]]:
         namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
         if not namespace.startswith("http://cyclonedx.org/schema/bom/"):
             raise SbomReadError(f"{path}: XML, but not a CycloneDX BOM (namespace {namespace!r})")
-        meta = {
+        meta: dict[str, Any] = {
             "specVersion": namespace.rsplit("/", 1)[-1],
             "serialNumber": root.get("serialNumber"),
         }
         timestamp = root.find(f"{{{namespace}}}metadata/{{{namespace}}}timestamp")
         meta["timestamp"] = timestamp.text if timestamp is not None else None
+        names: list[str] = []
+        for services in root.findall(f"{{{namespace}}}services"):
+            names.extend(_xml_services(services, namespace))
+            root.remove(services)
+        meta["services"] = names
         try:
             return Bom.from_xml(root), meta  # type: ignore[attr-defined]
         except Exception as exc:  # the library raises many types for bad content
@@ -172,15 +220,18 @@ def _parse_bom(raw: bytes, path: Path) -> tuple[Any, dict[str, Any]]:
     if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
         raise SbomReadError(f"{path}: not a CycloneDX document (bomFormat is not CycloneDX)")
     _validate_json(raw, document, path)
+    names = list(_json_services(document.get("services")))
+    components_only = {key: value for key, value in document.items() if key != "services"}
     try:
-        bom = Bom.from_json(document)  # type: ignore[attr-defined]
+        bom = Bom.from_json(components_only)  # type: ignore[attr-defined]
     except Exception as exc:  # the library raises many types for bad content
         raise SbomReadError(f"{path}: cannot read the CycloneDX content ({exc})") from None
     metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
-    meta = {
+    meta = {  # the same keys as for XML above
         "specVersion": document.get("specVersion"),
         "serialNumber": document.get("serialNumber"),
         "timestamp": metadata.get("timestamp") if metadata else None,
+        "services": names,
     }
     return bom, meta
 
@@ -241,6 +292,9 @@ def _read(path: Path) -> ImportedSbom:
         raise SbomReadError(f"{path}: cannot read ({exc.strerror or exc})") from None
     bom, meta = _parse_bom(raw, path)
     skipped: list[str] = []
+    note = services_note(meta.get("services") or [])
+    if note is not None:
+        skipped.append(note)
     by_bom_ref: dict[str, str] = {}
     components: list[ImportedComponent] = []
     seen: set[str] = set()
