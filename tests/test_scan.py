@@ -137,10 +137,13 @@ def test_example_scan_finds_nothing_new(cli: Callable[..., Run], tmp_path: Path)
     assert run.code == 0, run.out
     # piped, the summary is plain columns: checked, not matchable, known, new, notices
     row = next(line for line in run.out.splitlines() if line.startswith(f"{root.as_posix()} "))
-    # checked, not matchable, known, new, notices, undetermined, settled; "checked" also
-    # counts the 36 Maven, Go and Debian components (app and cloud SBOMs), which this
-    # PyPI-only feed cannot match and which are counted as not matchable too
-    assert row.split()[1:] == ["73", "64", "6", "0", "0", "0", "0"]
+    # checked, not matchable, known, new, notices, undetermined, settled: the PyPI-only feed
+    # checks the 37 PyPI components; the other 64 (27 generic firmware components, 36
+    # Maven, Go and Debian components of the app and cloud SBOMs that it holds no records
+    # for, 1 container image) are not matchable. Each component is counted once.
+    assert row.split()[1:] == ["37", "64", "6", "0", "0", "0", "0"]
+    project = load_project(root).project
+    assert project is not None and len(project.sbom.components) == 37 + 64
 
 
 def test_dry_run_writes_nothing(cli: Callable[..., Run], pump: Path) -> None:
@@ -203,7 +206,8 @@ def test_scan_reports_in_json_and_valid_sarif(cli: Callable[..., Run], pump: Pat
     assert codes.count("CF440") == len(expected_new)
     assert codes.count("CF441") == 1 and codes.count("CF442") == 64
     facts = document["projects"][0]["scan"]
-    assert (facts["checked"], facts["not_matchable"], facts["dry_run"]) == (73, 64, True)
+    assert (facts["checked"], facts["not_matchable"], facts["dry_run"]) == (37, 64, True)
+    assert facts["checked"] + facts["not_matchable"] == len(facts["coverage"]) == 101
     idna = next(d for d in document["diagnostics"] if "CVE-2024-3651" in d["message"])
     assert idna["line"] == line_of(pump / "sbom" / "gateway.yaml", "ref: pkg:pypi/idna@")
     assert "would be recorded as under_investigation" in idna["message"]

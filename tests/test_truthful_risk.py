@@ -170,6 +170,11 @@ def test_conclusion_names_every_open_item_of_the_example(example: Project) -> No
         render(example)["security-risk-management-report"], "## Residual risk conclusion"
     )
     assert "cannot be matched against any feed" not in complete
+    # The example's app and cloud components no recorded scan has checked yet are named.
+    assert (
+        "**Gap:** 36 of 101 SBOM components can be matched against a vulnerability feed but "
+        "no recorded vulnerability scan has checked them" in complete
+    )
     report = render(without_open_source_advisories(example))["security-risk-management-report"]
     conclusion = section(report, "## Residual risk conclusion")
     assert "The residual risk of all" not in conclusion
@@ -178,7 +183,7 @@ def test_conclusion_names_every_open_item_of_the_example(example: Project) -> No
     assert "1 not yet assessed" in conclusion
     assert "4 unresolved anomalies" in conclusion
     # The limits of the vulnerability search are stated where the conclusion is read.
-    assert "**Gap:** 15 of 101 SBOM components cannot be matched against any feed" in conclusion
+    assert "3 of 101 SBOM components cannot be matched against any feed" in conclusion
     assert "the data does not establish that every residual risk is acceptable" in conclusion
     for item in ("THR-012", "THR-021", "CVE-2023-32681"):
         assert f"- **{item}**" in conclusion
@@ -347,20 +352,30 @@ def test_unacceptable_risk_without_rationale_is_a_gap(example: Project) -> None:
 
 
 def test_vulnerability_assessment_states_how_it_searched(example: Project) -> None:
-    assert "**Gap:**" not in section(
-        render(example)["vulnerability-assessment"], "## Coverage by component"
-    )
+    # The example's only gaps: components a feed can match that no recorded scan checked.
+    gaps = [
+        line
+        for line in section(
+            render(example)["vulnerability-assessment"], "## Coverage by component"
+        ).splitlines()
+        if "**Gap:**" in line
+    ]
+    assert len(gaps) == 36
+    assert all("can match it, but no recorded vulnerability scan has checked it" in g for g in gaps)
     example = without_open_source_advisories(example)
     text = render(example)["vulnerability-assessment"]
     assert "Every known vulnerability of the SBOM's components" not in text
     components = example.sbom.components
     unmatchable = [c for c in components if isinstance(target_of(c), str)]
     assert (len(components), len(unmatchable)) == (101, 28)
+    # Without CPEs, 28 components are of a type no feed matches; the recorded scan's
+    # report still lists 18 of them as checked by the CPE they had when it ran.
     assert (
-        f"Of the {len(components)} components of the SBOM, {len(components) - len(unmatchable)} "
-        f"can be matched against a vulnerability feed by package identity or CPE "
-        f"(OSV (PyPI): 37, OSV (Maven): 20, OSV (Go): 11, OSV (Debian): 5), "
-        f"and {len(unmatchable)} cannot" in text
+        "Of the 101 components of the SBOM, 55 were checked against a vulnerability feed by a "
+        "recorded scan (OSV (PyPI): 37, CVE by CPE: 18; newest check: EV-SCAN-20261125 of "
+        "2026-11-25: 55), 36 are of a type a vulnerability feed can match by package identity "
+        "or CPE but no recorded scan has checked them (OSV (Maven): 20, OSV (Go): 11, "
+        f"OSV (Debian): 5), and {len(unmatchable) - 18} cannot be matched against any feed" in text
     )
     # Sources of the plan, and the last scan with what its record says it read.
     for source in example.postmarket.monitoring:
@@ -370,26 +385,52 @@ def test_vulnerability_assessment_states_how_it_searched(example: Project) -> No
         'What it read, as its record states: "Weekly SBOM vulnerability scan VS-2026-W48 '
         '(OSV, CISA KEV, supplier advisories)"' in text
     )
-    # Per component: the feed, the supplier advisory that names it, own software, or a gap.
+    # A scan whose report lists no component establishes nothing about one.
+    assert "EV-OSV-SCAN-20261125 (its report artifacts/osv-scan-2026-11-25.md does not list" in (
+        text
+    )
+    # Per component: the scan that checked it, the supplier advisory that names it, own
+    # software, or a gap.
     coverage = section(text, "## Coverage by component")
-    assert "| matchable: OSV (PyPI) |" in row(coverage, "pkg:pypi/django@4.2.15")
+    assert "| checked by EV-SCAN-20261125 of 2026-11-25 against OSV (PyPI) |" in row(
+        coverage, "pkg:pypi/django@4.2.15"
+    )
     assert "monitored through Supplier advisories: OpenSSL" in row(
-        coverage, "pkg:generic/openssl@3.0.13"
+        coverage, "pkg:generic/nordic/nrf-connect-sdk@2.6.0"
     )
     assert "manufacturer's own software, monitored through" in row(
         coverage, "pkg:generic/example-medical/pump-controller@2.4.0"
     )
-    assert "**Gap:** not matchable" in row(coverage, "pkg:generic/u-boot@2024.01")
-    assert "**Gap:** 15 component(s) cannot be matched against any feed" in text
+    assert "**Gap:** not matchable" in row(coverage, "pkg:generic/lvgl@8.3.11")
+    assert (
+        "**Gap:** 3 component(s) cannot be matched against any feed and no other monitoring is "
+        "recorded for them: pkg:generic/paho.mqtt.c@1.3.13, pkg:generic/lvgl@8.3.11, "
+        "pkg:generic/swupdate@2023.12." in text
+    )
+
+
+def without_cyberfile_scans(example: Project) -> Project:
+    """The example without the scans whose report lists the components it checked."""
+    kept = tuple(e for e in example.evidence.evidence if not (e.file or "").endswith(".json"))
+    assert len(kept) == len(example.evidence.evidence) - 1
+    return replace(example, evidence=example.evidence.model_copy(update={"evidence": kept}))
 
 
 def test_components_with_a_cpe_are_covered_by_cve_records(example: Project) -> None:
     text = render(example)["vulnerability-assessment"]
-    assert "Of the 101 components of the SBOM, 91 can be matched against a vulnerability feed" in (
+    assert "Of the 101 components of the SBOM, 55 were checked against a vulnerability feed" in (
         text
     )
-    assert "OSV (PyPI): 37" in text and "CVE records by CPE: 18" in text
-    assert "| matchable: CVE records by CPE |" in row(text, "pkg:generic/u-boot@2024.01")
+    assert "OSV (PyPI): 37, CVE by CPE: 18" in text
+    assert "| checked by EV-SCAN-20261125 of 2026-11-25 against CVE by CPE (denx:u\\_boot) |" in (
+        row(text, "pkg:generic/u-boot@2024.01")
+    )
+    # That it has a CPE says only that CVE records could match it.
+    unscanned = render(without_cyberfile_scans(example))["vulnerability-assessment"]
+    assert (
+        "| **Gap:** CVE records by CPE can match it, but no recorded vulnerability scan has "
+        "checked it |" in row(unscanned, "pkg:generic/u-boot@2024.01")
+    )
 
 
 def test_coverage_counts_are_computed(example: Project) -> None:
@@ -406,10 +447,20 @@ def test_coverage_counts_are_computed(example: Project) -> None:
         ),
     )
     text = render(fewer)["vulnerability-assessment"]
-    assert "Of the 100 components of the SBOM, 72 can be matched" in text
-    assert "and 28 cannot" in text
-    assert "Of those 28, 0 are monitored through a supplier advisory source" in text
+    # one Maven component (the first) is gone; the scan report still covers 55
+    assert "Of the 100 components of the SBOM, 55 were checked" in text
+    assert "35 are of a type a vulnerability feed can match" in text
+    assert "and 10 cannot be matched against any feed" in text
+    assert "Of the 10 that cannot be matched, 0 are monitored through a supplier advisory" in text
+    assert "**Gap:** not matchable" in row(text, "pkg:generic/paho.mqtt.c@1.3.13")
+    assert "**Gap:** 5 component(s) cannot be matched" in text
+    # without the recorded scan's report nothing is checked, and no CPE is left
+    text = render(without_cyberfile_scans(fewer))["vulnerability-assessment"]
+    assert "Of the 100 components of the SBOM, 0 were checked" in text
+    assert "72 are of a type a vulnerability feed can match" in text
+    assert "and 28 cannot be matched against any feed" in text
     assert "**Gap:** not matchable" in row(text, "pkg:generic/openssl@3.0.13")
+    assert "**Gap:** 72 component(s) can be matched against a vulnerability feed, but no" in text
     assert "**Gap:** 23 component(s) cannot be matched" in text
 
 

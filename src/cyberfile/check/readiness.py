@@ -153,9 +153,17 @@ def _support(p: Project) -> _Finding:
 
 
 def _coverage(p: Project, f: _Finding) -> None:
-    """Components no vulnerability feed can match must be monitored some other way (the
-    same computation as the vulnerability assessment's coverage table)."""
+    """Components a feed can match must have been checked by a recorded scan; components no
+    vulnerability feed can match must be monitored some other way (the same computation
+    as the vulnerability assessment's coverage table)."""
     search = vulnerability_search(p, p.document_date())
+    unscanned = [c.component.ref for c in search.unscanned]
+    if unscanned:
+        f.reasons.append(
+            f"{len(unscanned)} of {len(search.components)} components can be matched against "
+            "a vulnerability feed, but no recorded vulnerability scan has checked them "
+            f"({search.feeds_text}): {_few(unscanned, 3)}"
+        )
     unmatchable = search.not_matchable
     if not unmatchable:
         return
@@ -544,6 +552,7 @@ RULE_ELEMENT = {
     "CF140": None,  # waivers: the tool's settings, no element
     "CF141": None,
     "CF142": None,
+    "CF123": "views",  # a data flow's ends: the architecture's communication paths
     "CF200": "threat-model",
     "CF201": "controls",
     "CF202": "traceability",

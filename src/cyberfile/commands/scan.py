@@ -95,6 +95,8 @@ class Settled:
 class ProjectScan:
     root: Path
     checked: int = 0
+    """Components checked against at least one feed; every other component is in
+    `unmatchable` (with the reason), so the two add up to the number of components."""
     unmatchable: list[tuple[str, str]] = field(default_factory=list)
     coverage: list[Coverage] = field(default_factory=list)
     new: list[NewFinding] = field(default_factory=list)
@@ -207,6 +209,7 @@ def scan_project(
     scan.unusable = unusable(components, feeds)
     if scan.unusable:
         return scan
+    scan.checked = sum(1 for c in scan.coverage if c.covered)
     kev = feeds.kev_entries
     existing = _by_any_id(project)
     new: list[NewFinding] = []
@@ -225,7 +228,6 @@ def scan_project(
 
     if feeds.osv is not None:
         matches = match_components(components, feeds.osv)
-        scan.checked += matches.checked
         for finding in matches.findings:
             known = next((existing[i] for i in finding.ids if i in existing), None)
             if known is not None:
@@ -249,7 +251,6 @@ def scan_project(
             cpe = parse_cpe(component.cpe) if component.cpe else None
             if cpe is None:
                 continue
-            scan.checked += 1
             built = compiled(component)
             for match in feeds.cve.match(component.cpe or "", _version_of(component, cpe)):
                 record = match.record

@@ -210,7 +210,14 @@ INVALID_VALUE = _rule(
     "invalid-value",
     E,
     "A value has the wrong type, is not one of the allowed values, or breaks a format "
-    "(dates YYYY-MM-DD, durations such as 30d, ids such as THR-001, 64-hex sha256).",
+    "(dates YYYY-MM-DD, durations such as 30d, ids such as THR-001, 64-hex sha256). "
+    "A URL must be https, http or mailto: `cvd.policy_url` always, and `support_evidence` "
+    "or `cvd.contact` (which may also be free text such as `SOP-114 rev C`) when the text "
+    "reads as a link: a script or local-file scheme (`javascript:`, `vbscript:`, `data:`, "
+    "`file:`, ...), a scheme followed by `//`, or a scheme without digits followed by more "
+    "text with no space (`ftp://host`, `ms-msdt:/id`). Schemes are read as a browser reads "
+    "them: in any case, after leading spaces or control characters. Feed URLs must be "
+    "https or http.",
     "see the format reference for the allowed values",
     "stride: [spoofing, taempering]",
     stage=Stage.READ,
@@ -260,6 +267,19 @@ WRONG_REFERENCE_KIND = _rule(
     "is expected).",
     "reference an item of the kind the field expects",
     "threats:\n  - id: THR-001\n    controls: [REQ-MTLS-1]  # a requirement, not a control",
+    stage=Stage.REFERENCES,
+)
+DATA_FLOW_SELF_LOOP = _rule(
+    "CF123",
+    "data-flow-self-loop",
+    W,
+    "A data flow's `from` and `to` name the same asset. A data flow is a communication "
+    "path between two elements (Appendix 2), so a flow from an asset to itself is almost "
+    "always a typo in `from` or `to`; it draws no edge between elements and hides the "
+    "path the threats on it are about. Reported at the `to` value.",
+    "correct `from` or `to` to name the two ends of the path; to describe what happens "
+    "inside one asset, use the asset's description instead of a data flow",
+    "- id: DF-GW-PUMP\n  from: AST-PUMP-FW\n  to: AST-PUMP-FW   # meant from: AST-GATEWAY",
     stage=Stage.REFERENCES,
 )
 EVIDENCE_FILE_MISSING = _rule(

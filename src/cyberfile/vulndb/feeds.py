@@ -50,11 +50,16 @@ class Feeds:
         return self.kev or {}
 
     @property
+    def cve_records_read(self) -> int:
+        """Published CVE records read (those naming no vendor of the projects included:
+        they were read, and cannot match)."""
+        return self.cve_stats.published + self.cve_stats.filtered if self.cve_stats else 0
+
+    @property
     def matching_records(self) -> int:
         """Records that could match a component (KEV alone matches nothing)."""
         osv = self.osv.records - self.osv.withdrawn if self.osv else 0
-        cve = self.cve_stats.published + self.cve_stats.filtered if self.cve_stats else 0
-        return osv + cve
+        return osv + self.cve_records_read
 
     def label(self) -> str:
         """What the scan read, as the evidence item records it."""
@@ -103,7 +108,7 @@ def load_feeds(
         feeds.osv = AdvisoryIndex.build(
             chain.from_iterable(iter_records(p, advance) for p in osv_paths)
         )
-        feeds.osv_ecosystems = frozenset(ecosystem for ecosystem, _ in feeds.osv.by_package)
+        feeds.osv_ecosystems = feeds.osv.ecosystems
     if cve is not None:
         advance = progress("Reading CVE records", count_cve_records(cve)) if progress else None
         feed = read_cve_feed(cve, advance, only=NameFilter.for_cpes(cpes, aliases))
@@ -116,7 +121,10 @@ def load_feeds(
 
 @dataclass(frozen=True)
 class Coverage:
-    """Which of the scan's feeds can match a component, or why none can."""
+    """Which of the scan's feeds checked a component, or why none could. A component is
+    checked against OSV only when the feed holds records for its ecosystem, and against
+    CVE records only when it has a CPE and CVE records were read: every component is
+    either checked or not matchable, never both."""
 
     ref: str
     feeds: tuple[str, ...]
@@ -142,6 +150,8 @@ def coverage(component: Component, feeds: Feeds) -> Coverage:
         cpe = parse_cpe(component.cpe) if component.cpe else None
         if cpe is None:
             reasons.append("CVE: has no CPE")
+        elif feeds.cve_records_read == 0:
+            reasons.append("CVE: the feed holds no published CVE record")
         else:
             found.append(f"CVE by CPE ({cpe.vendor}:{cpe.product})")
     return Coverage(component.ref, tuple(found), None if found else "; ".join(reasons))

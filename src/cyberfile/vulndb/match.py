@@ -71,9 +71,20 @@ def target_of(component: Component) -> Target | str:
         name = f"{purl.namespace}:{purl.name}" if purl.namespace else purl.name
     elif purl.type in ("npm", "golang", "composer") and purl.namespace:
         name = f"{purl.namespace}/{purl.name}"
+    elif purl.type == "deb":
+        name = _debian_source(purl)
     else:
         name = purl.name
     return Target(ecosystem, normalise(ecosystem, name), version)
+
+
+def _debian_source(purl: PackageURL) -> str:
+    """The Debian source package a deb purl belongs to: OSV's Debian advisories name source
+    packages, and a binary package names its source in the `upstream` qualifier
+    (`pkg:deb/debian/tzdata-legacy@2025a-1?upstream=tzdata`, or `upstream=name@version`)."""
+    qualifiers = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+    upstream = str(qualifiers.get("upstream") or "").split("@", 1)[0].strip()
+    return upstream or purl.name
 
 
 @dataclass
@@ -85,6 +96,11 @@ class AdvisoryIndex:
     )
     records: int = 0
     withdrawn: int = 0
+
+    @property
+    def ecosystems(self) -> frozenset[str]:
+        """The ecosystems the index holds advisories for (withdrawn ones left out)."""
+        return frozenset(ecosystem for ecosystem, _ in self.by_package)
 
     def add(self, advisory: Advisory) -> None:
         self.records += 1
@@ -184,18 +200,25 @@ def _group(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
 class MatchResult:
     findings: list[Finding]
     unmatchable: list[tuple[Component, str]]
-    """Components that could not be matched, with the reason."""
+    """Components that could not be matched, with the reason; also (after being checked)
+    those whose version only explicit version lists could be compared with."""
     checked: int
+    """Components checked: their ecosystem is one the advisories given hold records for.
+    Every other component is in `unmatchable`, so none is counted twice."""
 
 
 def match_components(components: Sequence[Component], index: AdvisoryIndex) -> MatchResult:
     findings: list[Finding] = []
     unmatchable: list[tuple[Component, str]] = []
     checked = 0
+    ecosystems = index.ecosystems
     for component in components:
         target = target_of(component)
         if isinstance(target, str):
             unmatchable.append((component, target))
+            continue
+        if target.ecosystem not in ecosystems:
+            unmatchable.append((component, f"the feed holds no {target.ecosystem} records"))
             continue
         checked += 1
         candidates = index.by_package.get((target.ecosystem, target.name), [])
