@@ -50,6 +50,16 @@ def _result(diagnostic: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
+def _automation_id(report: Report) -> str:
+    """The run's category for code scanning (which lets it take precedence over an upload's
+    own `category`): per command, and per project when the log is about one, so that the
+    uploads of several devices in one repository never replace each other's alerts."""
+    if len(report.projects) == 1:
+        name = report.projects[0].root.resolve().name
+        return f"cyberfile/{report.command}/{name}/"
+    return f"cyberfile/{report.command}/"
+
+
 def render(report: Report) -> str:
     ran = report.all_rules()
     found = sorted({d.code for d in report.all()} - set(ran))
@@ -76,7 +86,7 @@ def render(report: Report) -> str:
         "runs": [
             {
                 "tool": {"driver": driver},
-                "automationDetails": {"id": f"cyberfile/{report.command}/"},
+                "automationDetails": {"id": _automation_id(report)},
                 "results": [_result(d, index) for d in report.all()],
             }
         ],
