@@ -199,7 +199,16 @@ def _listed(spec: ItemKind, holder: Any, base: PathKey) -> Iterator[Item]:
 
 
 def items(project: Project) -> Iterator[Item]:
-    """Every identified item, in the order of KINDS (nested lists after their holders)."""
+    """Every identified item, in the order of KINDS (nested lists after their holders).
+    Listed once per project (a project is immutable): the checks ask several times."""
+    listed: tuple[Item, ...] | None = project.__dict__.get("_items")
+    if listed is None:
+        listed = tuple(_all_items(project))
+        object.__setattr__(project, "_items", listed)
+    return iter(listed)
+
+
+def _all_items(project: Project) -> Iterator[Item]:
     holders: dict[Kind, list[Item]] = {}
     for spec in KINDS:
         if spec.inside is None:
