@@ -26,6 +26,8 @@ from cyberfile.commands import build as build_module
 
 from .conftest import EXAMPLE, Run, tree_digest
 
+pytestmark = pytest.mark.slow  # whole builds of the example, many as subprocesses: CI runs them
+
 OLD_DAY = "2026-11-26"
 NEW_DAY = "2026-11-27"
 """Two document dates: the same project gives two different, complete outputs."""
@@ -100,7 +102,6 @@ def reference(cli: Callable[..., Run], root: Path, out: Path, day: str) -> dict[
 # --------------------------------------------------------------------------- interrupted
 
 
-@pytest.mark.slow  # eight subprocess builds
 def test_a_killed_build_leaves_the_previous_output_whole(
     cli: Callable[..., Run], pump: Path, tmp_path: Path
 ) -> None:
@@ -247,7 +248,6 @@ def test_stale_staging_folders_of_this_project_only_are_removed(
 # --------------------------------------------------------------------------- concurrent
 
 
-@pytest.mark.slow  # two subprocess builds
 def test_two_builds_at_once_give_one_complete_build(
     cli: Callable[..., Run], pump: Path, tmp_path: Path
 ) -> None:
@@ -270,7 +270,6 @@ def _hold_lock(out: Path) -> int:
     return fd
 
 
-@pytest.mark.slow  # a subprocess build
 def test_a_second_build_waits_for_the_first_and_says_so(pump: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     fd = _hold_lock(out)  # as a build in progress holds it
@@ -494,7 +493,6 @@ def _disk_use(folder: Path) -> int:
     return pages * 4096
 
 
-@pytest.mark.slow  # three builds, one on a tmpfs
 def test_a_full_disk_fails_cleanly_and_keeps_the_previous_output(
     cli: Callable[..., Run], pump: Path, tmp_path: Path
 ) -> None:

@@ -40,17 +40,29 @@ def _sboms(project: Path) -> dict[str, Path]:
     return out
 
 
-@pytest.fixture
-def device(cli: Callable[..., Run], project: Path) -> tuple[Path, dict[str, Path]]:
-    """A device with three SBOMs imported, each for its asset."""
+@pytest.fixture(scope="module")
+def _imported_device(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A device with three SBOMs imported, each for its asset (built once per module)."""
+    from cyberfile.cli import main
+
+    project = tmp_path_factory.mktemp("multi") / "device"
+    assert main(["init", str(project)]) == 0
     edit(project / "architecture.yaml", "trust_boundaries:", CLOUD_ASSET)
     files = _sboms(project)
     for name, asset in (("firmware", "AST-DEVICE-FW"), ("app", "AST-APP"), ("cloud", "AST-CLOUD")):
-        run = cli(
-            "sbom", "import", str(files[name]), str(project), "--name", name, "--asset", asset
-        )
-        assert run.code == 0, run.err
-    return project, files
+        command = ["sbom", "import", str(files[name]), str(project), "--name", name]
+        assert main([*command, "--asset", asset]) == 0
+    return project
+
+
+@pytest.fixture
+def device(_imported_device: Path, tmp_path: Path) -> tuple[Path, dict[str, Path]]:
+    """A copy of the three-SBOM device for one test to change."""
+    project = tmp_path / "device"
+    shutil.copytree(_imported_device, project)
+    folder = project / "artifacts" / "sbom"
+    names = {"firmware": "firmware.spdx", "app": "app.spdx.json", "cloud": "cloud.cdx.json"}
+    return project, {name: folder / file for name, file in names.items()}
 
 
 @pytest.mark.shared_data("spdx", "cyclonedx/SBOM")

@@ -133,6 +133,7 @@ def test_scan_figures_add_up_to_the_components_of_the_example(
     assert by_ref[PYPI]["feeds"] == ["OSV (PyPI)"]
 
 
+@pytest.mark.slow  # scans the whole example
 def test_scan_figures_add_up_with_cve_records(cli: Callable[..., Run], pump: Path) -> None:
     facts = scan_json(cli, pump, "--osv", str(OSV_PYPI), "--cve", str(CVE))
     checked = [e for e in facts["coverage"] if e["feeds"]]
@@ -184,6 +185,7 @@ def test_the_example_maven_components_are_a_gap_not_covered(pump: Path) -> None:
     assert "no recorded vulnerability scan has checked them" in element
 
 
+@pytest.mark.slow  # scans the whole example
 def test_a_scan_without_maven_records_does_not_cover_a_maven_component(
     cli: Callable[..., Run], pump: Path
 ) -> None:
@@ -201,6 +203,7 @@ def test_a_scan_without_maven_records_does_not_cover_a_maven_component(
     )
 
 
+@pytest.mark.slow  # scans the whole example
 def test_a_scan_with_maven_records_covers_the_maven_components(
     cli: Callable[..., Run], pump: Path, tmp_path: Path
 ) -> None:
