@@ -13,7 +13,6 @@ their place), and each component's CycloneDX type.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -94,9 +93,6 @@ _PLACEHOLDER_SERIAL = uuid.UUID(int=0)
 _BOM_VERSION = 1
 
 _LICENSES = LicenseFactory()
-
-# The last word of a recorded tool ("syft 1.18.1") that is its version.
-_TOOL_VERSION = re.compile(r"v?\d\S*")
 
 _CDX_HASHES: Mapping[HashAlgorithm, CdxHashAlgorithm] = {
     HashAlgorithm.MD5: CdxHashAlgorithm.MD5,
@@ -300,9 +296,9 @@ def _tool(text: str) -> CdxComponent:
     The last word is the version when it looks like one (a digit, or `v` and a digit,
     first); otherwise the whole text is the name.
     """
-    name, _, last = text.rpartition(" ")
-    if name and _TOOL_VERSION.fullmatch(last):
-        return CdxComponent(type=ComponentType.APPLICATION, name=name, version=last)
+    name, version = documents.tool_parts(text)
+    if version is not None:
+        return CdxComponent(type=ComponentType.APPLICATION, name=name, version=version)
     return CdxComponent(type=ComponentType.APPLICATION, name=text)
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "package_url",
     "source_timestamp",
     "sources_timestamp",
+    "tool_parts",
     "vulnerability_aliases",
 ]
 
@@ -104,6 +105,19 @@ def sources_timestamp(sources: Sequence[SbomSource]) -> datetime | None:
     no earlier than its newest part. None when none records one."""
     stamps = [t for t in (source_timestamp(s) for s in sources) if t is not None]
     return max(stamps, key=as_utc) if stamps else None
+
+
+_TOOL_VERSION = re.compile(r"v?\d\S*")
+
+
+def tool_parts(text: str) -> tuple[str, str | None]:
+    """A tool as `sbom import` recorded it, "NAME VERSION" (or "NAME" alone), as (name,
+    version): the last word is the version when it looks like one (a digit, or `v` and a
+    digit, first); otherwise the whole text is the name. Both SBOM writers split so."""
+    name, _, last = text.strip().rpartition(" ")
+    if name and _TOOL_VERSION.fullmatch(last):
+        return name, last
+    return text.strip(), None
 
 
 def as_utc(timestamp: datetime) -> datetime:

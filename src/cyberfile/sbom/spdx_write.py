@@ -109,10 +109,6 @@ _PLACEHOLDER_NAMESPACE = NAMESPACE_PREFIX + "placeholder"
 # Characters an SPDX id may hold: letters, digits, `.` and `-` (SPDX 2.3 §7.2).
 _NOT_IN_ID = re.compile(r"[^A-Za-z0-9.-]+")
 
-# The last word of a recorded tool ("syft 1.18.1") that is its version: the rule of the
-# CycloneDX writer, which splits such a tool into name and version.
-_TOOL_VERSION = re.compile(r"v?\d\S*")
-
 _SPDX_CHECKSUMS: Mapping[HashAlgorithm, ChecksumAlgorithm] = {
     HashAlgorithm.MD5: ChecksumAlgorithm.MD5,
     HashAlgorithm.SHA1: ChecksumAlgorithm.SHA1,
@@ -262,8 +258,8 @@ def _actor_name(text: str) -> str:
 
 def _tool_name(text: str) -> str:
     """`Tool: NAME-VERSION`, as SPDX asks, from a tool recorded as "NAME VERSION"."""
-    name, _, last = text.strip().rpartition(" ")
-    identifier = f"{name}-{last}" if name and _TOOL_VERSION.fullmatch(last) else text
+    name, version = documents.tool_parts(text)
+    identifier = f"{name}-{version}" if version is not None else text
     # `Tool:` takes no e-mail: the name is only made one line.
     return " ".join(part.strip() for part in identifier.splitlines() if part.strip())
 
