@@ -29,6 +29,7 @@ from cyberfile.edit import roundtrip
 from cyberfile.errors import ExitCode, InputError, UsageError
 from cyberfile.load.project import LoadResult, load_clean, one_project
 from cyberfile.model.base import ITEM_ID_PATTERN
+from cyberfile.model.items import items
 from cyberfile.model.project import MANIFEST_NAME, Project
 from cyberfile.model.vocabulary import EvidenceType
 from cyberfile.report.terminal import echo
@@ -319,7 +320,7 @@ def add(
     placement = place(file, root, copy)
     _check_recordable(placement, root)
     wanted = covered(project, covers)
-    taken = set(result.written_ids) | {e.id for e in project.evidence.evidence}
+    taken = set(result.written_ids) | {item.ident for item in items(project)}
     new_id = evidence_id(ident, kind, day, taken)
     text = yaml_text(title if title is not None else title_from(file.name), "--title")
     report = yaml_text(report_id, "--report-id") if report_id is not None else None

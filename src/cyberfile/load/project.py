@@ -35,9 +35,10 @@ MANIFEST_PART = "cyberfile"
 @dataclass
 class LoadResult:
     """What loading produced: the project (None when no manifest could be read at all),
-    the diagnostics so far, the source map of each part, and every id written in the
-    files, valid or not (so that a reference to an invalid item is not also reported as
-    dangling)."""
+    the diagnostics so far, the source map of each part, and the ids written in the files
+    that the model does not hold (items validation left out, misspelt part files), so
+    that a reference to an invalid item is not also reported as dangling; the valid
+    items' ids are the model's."""
 
     root: Path
     project: Project | None
@@ -482,10 +483,11 @@ def load_project(root: Path) -> LoadResult:
                 parts[spec.name] = spec.model()
                 continue
             data, source = read
-            _collect_ids(data, result.written_ids)
             result.diagnostics.extend(apply_deprecations(spec.name, data, source))
             dropped = result.invalid.setdefault(spec.name, {})
             model, problems, source = validate_part(spec.model, data, source, dropped)
+            # the ids of what validation left out: the valid items are in the model
+            _collect_ids(dropped, result.written_ids)
             result.diagnostics.extend(problems)
             result.sources[spec.name] = source
             parts[spec.name] = model
