@@ -190,6 +190,13 @@ HASH_HEX_LENGTH = {
 }
 
 
+def well_formed_digest(algorithm: HashAlgorithm, digest: str) -> bool:
+    """Whether `digest` is lowercase hex of the length `algorithm` gives."""
+    return len(digest) == HASH_HEX_LENGTH[algorithm] and all(
+        c in "0123456789abcdef" for c in digest
+    )
+
+
 class VulnerabilitySource(StrEnum):
     OSV = "osv"
     CVE = "cve"

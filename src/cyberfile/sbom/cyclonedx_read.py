@@ -12,7 +12,7 @@ from typing import Any
 
 from cyberfile.errors import InputError
 from cyberfile.model.sbom import is_cpe23
-from cyberfile.model.vocabulary import HASH_HEX_LENGTH, HashAlgorithm
+from cyberfile.model.vocabulary import HashAlgorithm, well_formed_digest
 
 MAX_SBOM_BYTES = 256 * 1024 * 1024
 
@@ -129,9 +129,7 @@ def _hashes(component: Any, ref: str, skipped: list[str]) -> dict[str, str]:
         if algorithm is None:
             skipped.append(f"{ref}: hash algorithm {item.alg} is not supported; left out")
             continue
-        if len(digest) != HASH_HEX_LENGTH[algorithm] or not all(
-            c in "0123456789abcdef" for c in digest
-        ):
+        if not well_formed_digest(algorithm, digest):
             skipped.append(f"{ref}: {algorithm.value} digest is malformed; left out")
             continue
         out[algorithm.value] = digest

@@ -177,14 +177,14 @@ import json
 import re
 import unicodedata
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cyberfile.model.sbom import is_cpe23
-from cyberfile.model.vocabulary import HASH_HEX_LENGTH, HashAlgorithm
+from cyberfile.model.vocabulary import HashAlgorithm, well_formed_digest
 from cyberfile.sbom.cyclonedx_read import (
     MAX_SBOM_BYTES,
     ImportedComponent,
@@ -204,6 +204,15 @@ SHOWN_PROBLEMS = 3
 """How many of spdx-tools' messages a refusal shows."""
 
 SHOWN_REFERENCES = 5
+
+
+def _first(texts: Iterable[str]) -> str:
+    """The first SHOWN_REFERENCES texts, joined, with " ..." when there are more."""
+    listed = list(texts)
+    shown = ", ".join(listed[:SHOWN_REFERENCES])
+    return shown + (" ..." if len(listed) > SHOWN_REFERENCES else "")
+
+
 """How many references (or elements) a note about other documents names."""
 
 _HASHES = {
@@ -539,9 +548,7 @@ def _hashes(package: Package, where: str, skipped: list[str]) -> dict[str, str]:
         if algorithm is None:
             skipped.append(f"{where}: {name} checksum: sbom.yaml has no such algorithm; left out")
             continue
-        if len(digest) != HASH_HEX_LENGTH[algorithm] or not all(
-            c in "0123456789abcdef" for c in digest
-        ):
+        if not well_formed_digest(algorithm, digest):
             skipped.append(f"{where}: {algorithm.value} checksum is malformed; left out")
             continue
         out.setdefault(algorithm.value, digest)
@@ -1138,12 +1145,10 @@ class _Import:
         if by_kind.get("missing") and self.finder is not None:
             notes.extend(self.finder.notes())
         if self.missing:
-            shown = ", ".join(
-                f"{i} in {label}" for label, i in list(self.missing)[:SHOWN_REFERENCES]
-            )
+            shown = _first(f"{i} in {label}" for label, i in self.missing)
             notes.append(
                 f"{len(self.missing)} element(s) named from other documents are not in "
-                f"them: {shown}" + (" ..." if len(self.missing) > SHOWN_REFERENCES else "")
+                f"them: {shown}"
             )
         if self.undeclared:
             shown = ", ".join(
@@ -1183,20 +1188,16 @@ class _Import:
                 f"used: {shown}" + (f" (and {more} more)" if more > 0 else "")
             )
         if self.elementless:
-            shown = ", ".join(list(self.elementless)[:SHOWN_REFERENCES])
             notes.append(
                 f"{len(self.elementless)} referenced SPDX document(s) hold no package, file or "
                 "snippet, and so DESCRIBE nothing (spdx-tools requires it); read anyway: "
-                + shown
-                + (" ..." if len(self.elementless) > SHOWN_REFERENCES else "")
+                + _first(self.elementless)
             )
         if self.not_amending:
-            shown = ", ".join(list(self.not_amending)[:SHOWN_REFERENCES])
             notes.append(
                 f"{len(self.not_amending)} SPDX document(s) an OTHER relationship leads to "
                 "AMEND no other document; their relationships are not used: "
-                + shown
-                + (" ..." if len(self.not_amending) > SHOWN_REFERENCES else "")
+                + _first(self.not_amending)
             )
         return notes
 
@@ -1214,13 +1215,12 @@ class _Import:
                     unread.setdefault(namespace, name)
         notes = []
         if unread:
-            shown = ", ".join(list(unread.values())[:SHOWN_REFERENCES])
+            shown = _first(unread.values())
             notes.append(
                 f"{len(unread)} referenced SPDX document(s) not read: no dependency, link or "
                 "containment relationship leads to them (GENERATED_FROM is followed only for "
                 "the CPE of a package without one, OTHER only to a document that AMENDS "
                 f"another; the other kinds are not followed): {shown}"
-                + (" ..." if len(unread) > SHOWN_REFERENCES else "")
             )
         others = [
             (doc, package_id)
@@ -1230,11 +1230,10 @@ class _Import:
             if (doc.namespace, package_id) not in self.refs
         ]
         if others:
-            shown = ", ".join(f"{i} in {doc.label}" for doc, i in others[:SHOWN_REFERENCES])
+            shown = _first(f"{i} in {doc.label}" for doc, i in others)
             notes.append(
                 f"{len(others)} package(s) of the other documents read are not reached by "
                 f"those relationships; not imported: {shown}"
-                + (" ..." if len(others) > SHOWN_REFERENCES else "")
             )
         return notes
 
