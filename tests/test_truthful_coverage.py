@@ -112,6 +112,7 @@ def vulnerability_element(project: Project) -> str:
 # 1. The scan counts every component once ------------------------------------------------
 
 
+@pytest.mark.shared_data("osv-pypa/vulns", "kev/known_exploited_vulnerabilities.json")
 def test_scan_figures_add_up_to_the_components_of_the_example(
     cli: Callable[..., Run], pump: Path
 ) -> None:
@@ -133,6 +134,7 @@ def test_scan_figures_add_up_to_the_components_of_the_example(
     assert by_ref[PYPI]["feeds"] == ["OSV (PyPI)"]
 
 
+@pytest.mark.shared_data("osv-pypa/vulns", "cve/vulnrichment-subset.zip")
 @pytest.mark.slow  # scans the whole example
 def test_scan_figures_add_up_with_cve_records(cli: Callable[..., Run], pump: Path) -> None:
     facts = scan_json(cli, pump, "--osv", str(OSV_PYPI), "--cve", str(CVE))
@@ -185,6 +187,7 @@ def test_the_example_maven_components_are_a_gap_not_covered(pump: Path) -> None:
     assert "no recorded vulnerability scan has checked them" in element
 
 
+@pytest.mark.shared_data("osv-pypa/vulns", "kev/known_exploited_vulnerabilities.json")
 @pytest.mark.slow  # scans the whole example
 def test_a_scan_without_maven_records_does_not_cover_a_maven_component(
     cli: Callable[..., Run], pump: Path
