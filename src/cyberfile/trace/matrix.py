@@ -29,6 +29,7 @@ from cyberfile.model.project import Project
 from cyberfile.model.testing import SecurityTest
 from cyberfile.model.threats import Threat
 from cyberfile.model.vocabulary import LabelingTopic, TestResult, ViewType
+from cyberfile.model.vulnerabilities import Vulnerability
 
 GAP = "GAP"
 
@@ -235,6 +236,10 @@ class ComponentRow:
 
 def component_vulnerabilities(project: Project) -> list[ComponentRow]:
     rows = []
+    recorded: dict[str, list[Vulnerability]] = {}  # by component: one pass, not one per component
+    for vulnerability in project.vulnerabilities.vulnerabilities:
+        for ref in dict.fromkeys(vulnerability.components):
+            recorded.setdefault(ref, []).append(vulnerability)
     for component in project.sbom.components:
         base = (
             component.ref,
@@ -242,7 +247,7 @@ def component_vulnerabilities(project: Project) -> list[ComponentRow]:
             component.support.value,
             component.end_of_support.isoformat() if component.end_of_support else "",
         )
-        hits = [v for v in project.vulnerabilities.vulnerabilities if component.ref in v.components]
+        hits = recorded.get(component.ref, [])
         if not hits:
             rows.append(ComponentRow(*base, "", "", "", ""))
         for v in hits:
