@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from cyberfile.model.base import Date, Duration, Model, NonEmptyStr, StrictBool, StrictStr, Text
 from cyberfile.model.vocabulary import (
@@ -22,6 +22,44 @@ SCHEMA_VERSION = 1
 class Submission(Model):
     type: SubmissionType = Field(description="510k | de_novo | pma | pma_supplement | hde | ide.")
     target_date: Date | None = Field(default=None, description="Planned submission date.")
+
+
+GitRevision = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._/@{}~^+-]*$", max_length=200),
+]
+"""A git revision as `git rev-parse` reads it (a tag, branch, commit, `HEAD~3`); never
+option-like (no leading `-`) and without spaces."""
+
+
+class PriorSubmission(Model):
+    """An earlier submission of this device: what was submitted, and the git revision of
+    this repository that holds the cybersecurity file as it was submitted (`baseline`),
+    from which `cyberfile diff` and the Cybersecurity Change Summary start."""
+
+    type: SubmissionType = Field(description="510k | de_novo | pma | pma_supplement | hde | ide.")
+    number: Text | None = Field(
+        default=None, description="FDA submission number, e.g. K241234 or P200001/S012."
+    )
+    submitted: Date | None = Field(default=None, description="Date it was submitted.")
+    decision: Date | None = Field(
+        default=None, description="Date of FDA's decision (clearance, approval, grant)."
+    )
+    version: Text = Field(description="Software version of the device submitted then (quote it).")
+    baseline: GitRevision | None = Field(
+        default=None,
+        description="Git revision of this repository holding the project as submitted "
+        "(tag, branch or commit), e.g. v2.3.0.",
+    )
+
+    @model_validator(mode="after")
+    def _decision_after_submission(self) -> PriorSubmission:
+        if self.submitted and self.decision and self.decision < self.submitted:
+            raise ValueError(
+                f"decision {self.decision.isoformat()} is before submitted "
+                f"{self.submitted.isoformat()}"
+            )
+        return self
 
 
 class CyberDevice(Model):
@@ -327,3 +365,31 @@ class Manifest(Model):
     waivers: tuple[Waiver, ...] = Field(
         default=(), description="Time-boxed acknowledgements of findings (see docs/rules.md)."
     )
+    submissions: tuple[PriorSubmission, ...] = Field(
+        default=(),
+        description="Earlier submissions of this device; the newest with a `baseline` is "
+        "where `cyberfile diff` and the Cybersecurity Change Summary start.",
+    )
+
+    @property
+    def baseline_submission(self) -> PriorSubmission | None:
+        """The newest earlier submission that names a baseline: the latest `submitted`
+        date (then `decision`); among undated ones, the last listed."""
+        with_baseline = [(i, s) for i, s in enumerate(self.submissions) if s.baseline]
+        if not with_baseline:
+            return None
+
+        def newest(entry: tuple[int, PriorSubmission]) -> tuple[date, date, int]:
+            index, submission = entry
+            return (submission.submitted or date.min, submission.decision or date.min, index)
+
+        return max(with_baseline, key=newest)[1]
+
+    @property
+    def is_modification(self) -> bool:
+        """The submission under preparation is for a modified device: the project lists an
+        earlier submission, or the type is a PMA supplement."""
+        submission = self.device.submission
+        return bool(self.submissions) or (
+            submission is not None and submission.type is SubmissionType.PMA_SUPPLEMENT
+        )
