@@ -633,6 +633,50 @@ def review_command(
     _exit(command.run(list(idents), by, on, all_suspect, project, Path.cwd()))
 
 
+@cli.command("diff")
+@click.argument("path", required=False, type=PATHS)
+@click.option(
+    "--base",
+    "base",
+    metavar="REV",
+    help="Git revision to compare from (default: the baseline of the newest earlier "
+    "submission in cyberfile.yaml `submissions`).",
+)
+@click.option(
+    "--head",
+    "head",
+    metavar="REV",
+    help="Git revision to compare to (default: the working tree, uncommitted changes included).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "md"]),
+    default="text",
+    show_default=True,
+)
+def diff_command(path: Path | None, base: str | None, head: str | None, fmt: str) -> None:
+    """What changed in a project between two git revisions, item by item.
+
+    Components added, removed or upgraded and their support; threats, controls,
+    requirements, tests, views and data flows added, removed, renamed or changed (with
+    the fields); risk ratings before and after; vulnerabilities newly known, newly fixed
+    or changed; evidence and test results renewed. Both sides are read from git objects:
+    the working tree, index and branches are never touched. A side that fails validation
+    is still compared and its errors are listed. Exit 0 with the changes; 2 when a side
+    cannot be read (not a git repository, unknown revision, no project there).
+
+    \b
+    Examples:
+      cyberfile diff projects/pump                     # since the last submission's baseline
+      cyberfile diff --base v2.3.0 --head v2.4.0 --format md > changes.md
+      cyberfile diff --base HEAD~1 --format json
+    """
+    from cyberfile.commands import diff as command
+
+    _exit(command.run(path, Path.cwd(), base, head, fmt))
+
+
 @cli.command("build")
 @click.argument("paths", nargs=-1, type=PATHS)
 @click.option(

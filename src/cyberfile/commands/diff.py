@@ -1,0 +1,124 @@
+"""`cyberfile diff`: what changed in a project between two git revisions (by default from
+the baseline of the last submission to the working tree); read-only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cyberfile.check.baseline import Comparison, Version, checked, compare, read_version
+from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
+from cyberfile.errors import ExitCode, InputError
+from cyberfile.load.project import load_project, one_project
+from cyberfile.render.changes import changes_json, changes_markdown, changes_text
+from cyberfile.report.model import display_path
+from cyberfile.report.terminal import out
+
+
+def _side(version: Version) -> dict[str, Any]:
+    """What one side of the comparison is, for JSON."""
+    revision = version.revision
+    return {
+        "revision": revision.given if revision else None,
+        "commit": revision.commit if revision else None,
+        "date": revision.date if revision else None,
+        "subject": revision.subject if revision else None,
+        "version": version.project.manifest.device.version,
+        "errors": sum(d.severity is Severity.ERROR for d in version.findings),
+        "warnings": sum(d.severity is Severity.WARNING for d in version.findings),
+    }
+
+
+def label(version: Version) -> str:
+    """`v2.3.0 (266338ca0dad, 2026-12-06)`, or `the working tree`."""
+    revision = version.revision
+    if revision is None:
+        return "the working tree"
+    if revision.given in (revision.commit, revision.short):
+        return f"{revision.short} ({revision.date})"
+    return f"{revision.given} ({revision.short}, {revision.date})"
+
+
+def _finding(diagnostic: Diagnostic) -> str:
+    pos = diagnostic.position
+    where = f"{display_path(pos.file)}:{pos.line}:{pos.column}: " if pos else ""
+    return f"{where}{diagnostic.code} {diagnostic.severity.value} {diagnostic.message}"
+
+
+def _findings_text(version: Version, name: str) -> list[str]:
+    """The errors of one side: the diff still runs, and says so."""
+    errors = [d for d in version.findings if d.severity is Severity.ERROR]
+    if not errors:
+        return []
+    lines = [
+        "",
+        f"{name} {label(version)} does not validate ({len(errors)} error(s)); "
+        "the comparison reads what its files say:",
+    ]
+    lines += [f"  {_finding(d)}" for d in errors]
+    return lines
+
+
+def _text(comparison: Comparison) -> str:
+    base, head = comparison.base, comparison.head
+    lines = []
+    if comparison.submission is not None:
+        s = comparison.submission
+        number = f" {s.number}" if s.number else ""
+        lines.append(f"Baseline: {s.type.value}{number}, version {s.version}")
+    lines.append(changes_text(comparison.changes, label(base), label(head)).rstrip("\n"))
+    lines += _findings_text(base, "The base")
+    lines += _findings_text(head, "The head")
+    return "\n".join(lines) + "\n"
+
+
+def _json(comparison: Comparison) -> str:
+    document = changes_json(comparison.changes, _side(comparison.base), _side(comparison.head))
+    submission = comparison.submission
+    document["submission"] = (
+        submission.model_dump(mode="json", exclude_none=True) if submission else None
+    )
+    document["findings"] = {
+        "base": [_diagnostic_json(d) for d in comparison.base.findings],
+        "head": [_diagnostic_json(d) for d in comparison.head.findings],
+    }
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
+    pos = diagnostic.position
+    return {
+        "code": diagnostic.code,
+        "severity": diagnostic.severity.value,
+        "message": diagnostic.message,
+        "file": display_path(pos.file) if pos else None,
+        "line": pos.line if pos else None,
+        "column": pos.column if pos else None,
+    }
+
+
+def working_tree(root: Path) -> Version:
+    """The project as its files are now."""
+    result = load_project(root)
+    if result.project is None:
+        first = result.diagnostics[0] if result.diagnostics else None
+        raise InputError(
+            f"{root.as_posix()}: the project cannot be read"
+            + (f": {_finding(first)}" if first else "")
+        )
+    return checked(result, None)
+
+
+def run(path: Path | None, cwd: Path, base: str | None, head: str | None, fmt: str) -> ExitCode:
+    """Print the changes; exit 0, or 2 (InputError/UsageError) when a side cannot be read."""
+    root = one_project(path, cwd)
+    head_version = working_tree(root) if head is None else read_version(root, head)
+    comparison = compare(root, head_version, base)
+    if fmt == "json":
+        out(_json(comparison))
+    elif fmt == "md":
+        out(changes_markdown(comparison.changes, label(comparison.base), label(comparison.head)))
+    else:
+        out(_text(comparison))
+    return ExitCode.OK
