@@ -167,3 +167,58 @@ def section(markdown: str, heading: str) -> str:
     rest = markdown[start + len(heading) + 2 :]
     stop = re.search(rf"^#{{1,{len(level)}}} ", rest, re.MULTILINE)
     return rest[: stop.start()] if stop else rest
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` with a fixed identity and dates, whatever the user's config."""
+    import subprocess
+
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Example Medical",
+        "GIT_AUTHOR_EMAIL": "psirt@example.com",
+        "GIT_COMMITTER_NAME": "Example Medical",
+        "GIT_COMMITTER_EMAIL": "psirt@example.com",
+        "GIT_AUTHOR_DATE": "2025-03-01T12:00:00+00:00",
+        "GIT_COMMITTER_DATE": "2025-03-01T12:00:00+00:00",
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
+    return done.stdout.strip()
+
+
+def example_repository(folder: Path) -> Path:
+    """A git repository holding the example as submitted at version 2.3.0 (tag v2.3.0, made
+    by tests/example_baseline.py) and, in the next commit, as it is now, with its
+    `submissions` baseline pointing at the tag. Returns the project folder."""
+    import shutil
+
+    from .example_baseline import make_baseline
+
+    project = folder / "projects" / EXAMPLE.name
+    shutil.copytree(EXAMPLE, project)
+    make_baseline(project)
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "InfuSafe 3000 2.3.0 as submitted (K250871)")
+    git(folder, "tag", "v2.3.0")
+    shutil.rmtree(project)
+    shutil.copytree(EXAMPLE, project)
+    manifest = project / "cyberfile.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    baseline = re.search(r"baseline: ([0-9a-f]{40})", text)
+    assert baseline, "the example names its baseline commit"
+    manifest.write_text(text.replace(baseline.group(0), "baseline: v2.3.0"), encoding="utf-8")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "InfuSafe 3000 2.4.0")
+    return project
+
+
+@pytest.fixture(scope="session")
+def example_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example in a git repository with its 2.3.0 baseline (read-only: copy to change)."""
+    return example_repository(tmp_path_factory.mktemp("example-repo"))

@@ -617,16 +617,49 @@ def _counted(findings: list[Diagnostic]) -> str:
     )
 
 
-def readiness(project: Project, findings: Sequence[Diagnostic] = ()) -> list[ReadinessItem]:
+CHANGE_SUMMARY = (
+    "change-summary",
+    "Summary of cybersecurity changes since the last authorized version, with the "
+    "statements on uncontrolled-risk vulnerabilities (modified device)",
+    "§VII.D; FD&C Act 524B",
+    "cybersecurity-change-summary",
+    "cyberfile.yaml: submissions[].baseline (a git revision of the project as submitted)",
+)
+"""Expected only for a modified device (`Manifest.is_modification`)."""
+
+
+def _change_summary(p: Project, baseline_problem: str | None) -> _Finding:
+    submission = p.manifest.baseline_submission
+    if submission is None:
+        return _Finding(reasons=["no earlier submission names a baseline revision"], empty=True)
+    f = _Finding()
+    if baseline_problem:
+        f.reasons.append(
+            f"the baseline {submission.baseline} cannot be compared: {baseline_problem}"
+        )
+    return f
+
+
+def readiness(
+    project: Project, findings: Sequence[Diagnostic] = (), baseline_problem: str | None = None
+) -> list[ReadinessItem]:
     """Every element's status from its own check and from `findings` (what validate and
-    drift report for the project) that concern it."""
+    drift report for the project) that concern it. For a modified device, the change
+    summary is an element too: `baseline_problem` says why the project could not be
+    compared with its baseline, when it could not."""
     concerning: dict[str, list[Diagnostic]] = {}
     for diagnostic in findings:
         element = element_of(diagnostic, project)
         if element is not None:
             concerning.setdefault(element, []).append(diagnostic)
     items = []
-    for key, element, section, document, check, fix in CHECKLIST:
+    checklist = list(CHECKLIST)
+    if project.manifest.is_modification:
+        key, element, section, document, fix = CHANGE_SUMMARY
+        checklist.append(
+            (key, element, section, document, lambda p: _change_summary(p, baseline_problem), fix)
+        )
+    for key, element, section, document, check, fix in checklist:
         finding = check(project)
         related = concerning.get(key, [])
         waived = [d for d in related if d.waived is not None]

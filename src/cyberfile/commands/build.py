@@ -29,6 +29,7 @@ from pathlib import Path
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from cyberfile import __version__, dates
+from cyberfile.check.baseline import Comparison, Version, compare
 from cyberfile.check.readiness import ReadinessItem, readiness
 from cyberfile.check.stages import run_stages
 from cyberfile.dates import midnight_utc
@@ -36,6 +37,7 @@ from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.diagnostics.rules import RULES, Stage
 from cyberfile.errors import CyberfileError, ExitCode, InputError, UsageError
+from cyberfile.load.git import GitError
 from cyberfile.load.project import LoadResult, discover, load_project
 from cyberfile.model.project import Project
 from cyberfile.render.diagrams import project_diagrams, without_links
@@ -193,12 +195,19 @@ def build_project(
     try:
         meta = DocumentMeta(day, source_commit(root), f"cyberfile {__version__}")
         drift = _drift_for(result, day, validation)
-        items = readiness(project, [*validation, *drift])
+        say("comparison with the baseline")
+        comparison, baseline_problem = _baseline(root, project, validation)
+        if baseline_problem:
+            outcome.warnings.append(
+                f"no Cybersecurity Change Summary: the baseline cannot be compared: "
+                f"{baseline_problem}"
+            )
+        items = readiness(project, [*validation, *drift], baseline_problem)
         say("diagrams")
         diagrams = project_diagrams(project, problems=outcome.warnings)
         say("documents")
         try:
-            documents = render_documents(project, meta, drift, validation, items)
+            documents = render_documents(project, meta, drift, validation, items, comparison)
         except TemplateError as exc:
             where = (
                 f"{exc.filename}:{exc.lineno}: "
@@ -217,7 +226,18 @@ def build_project(
             (staging / file_name).write_text(text, encoding="utf-8")
         if site:
             say("site")
-            _site(result, documents, diagrams, validation, drift, items, staging, stamp, day)
+            _site(
+                result,
+                documents,
+                diagrams,
+                validation,
+                drift,
+                items,
+                staging,
+                stamp,
+                day,
+                comparison,
+            )
         if want_pdf:
             say("PDFs")
             _pdfs(project, documents, docs_dir, staging / "pdf", stamp)
@@ -233,6 +253,21 @@ def build_project(
     finally:
         lock.release()
     return outcome
+
+
+def _baseline(
+    root: Path, project: Project, validation: list[Diagnostic]
+) -> tuple[Comparison | None, str | None]:
+    """The project compared with the baseline of its newest earlier submission, or why it
+    cannot be (None, None: the project names no baseline)."""
+    submission = project.manifest.baseline_submission
+    if submission is None:
+        return None, None
+    try:
+        head = Version(project, None, tuple(validation))
+        return compare(root, head), None
+    except GitError as exc:
+        return None, str(exc)
 
 
 def _write_documents(folder: Path, documents: dict[str, str], diagrams: dict[str, str]) -> None:
@@ -254,16 +289,25 @@ def _site(
     staging: Path,
     stamp: datetime,
     day: date,
+    comparison: Comparison | None = None,
 ) -> None:
+    from cyberfile.render.change_summary import item_notes
     from cyberfile.render.navigator import publish_navigator
     from cyberfile.render.site import SiteError, build_site, landing_page
+
+    since = None
+    if comparison is not None and comparison.base.revision is not None:
+        revision = comparison.base.revision
+        version = comparison.base.project.manifest.device.version
+        given = "" if revision.given in (revision.commit, revision.short) else f"{revision.given}, "
+        since = f"version {version} ({given}commit {revision.short})"
 
     project = result.project
     assert project is not None
     source = staging / ".site-source"
     _write_documents(source, documents, diagrams)
     (source / "index.md").write_text(
-        landing_page(project, items, drift, day.isoformat()),
+        landing_page(project, items, drift, day.isoformat(), tuple(documents), since),
         encoding="utf-8",
     )
     try:
@@ -272,8 +316,13 @@ def _site(
         raise BuildError(str(exc)) from None
     finally:
         shutil.rmtree(source, ignore_errors=True)
-    pages = {"index.html": "Overview"} | {f"{s.slug}.html": s.title for s in DOCUMENTS}
-    publish_navigator(project, result.sources, [*validation, *drift], staging / "site", pages)
+    pages = {"index.html": "Overview"} | {
+        f"{s.slug}.html": s.title for s in DOCUMENTS if s.slug in documents
+    }
+    changed = (since, item_notes(comparison.changes)) if since and comparison else None
+    publish_navigator(
+        project, result.sources, [*validation, *drift], staging / "site", pages, changed
+    )
 
 
 def _pdfs(

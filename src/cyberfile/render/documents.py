@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from cyberfile import __version__
+from cyberfile.check.baseline import Comparison
 from cyberfile.check.coverage import VulnerabilitySearch, vulnerability_search
 from cyberfile.check.readiness import ReadinessItem, readiness, score
 from cyberfile.check.sbom import end_of_support_counts
@@ -17,6 +18,7 @@ from cyberfile.model.project import Project
 from cyberfile.model.sbom import sboms_of
 from cyberfile.model.vocabulary import ControlCategory, LabelingTopic, Stride, ViewType
 from cyberfile.postmarket.metrics import project_metrics
+from cyberfile.render.change_summary import change_summary_context
 from cyberfile.render.environment import gap, make_environment
 from cyberfile.render.escape import Trusted
 from cyberfile.render.risk import (
@@ -67,7 +69,23 @@ DOCUMENTS: tuple[DocumentSpec, ...] = (
     DocumentSpec("labeling", "Cybersecurity Labeling", "§VI.A"),
     DocumentSpec("metrics", "Cybersecurity Measures and Metrics", "§V.A.6"),
     DocumentSpec("readiness-report", "Submission Readiness Report", "Appendix 4; 524B"),
+    DocumentSpec(
+        "cybersecurity-change-summary",
+        "Cybersecurity Change Summary",
+        "§VII.D; 524B (modified device)",
+    ),
 )
+"""Every document of the package, in the order of their numbers (a new document is added
+at the end: numbers are never reused)."""
+
+CHANGE_SUMMARY = "cybersecurity-change-summary"
+"""Written only when the project is compared with the baseline of an earlier submission."""
+
+
+def documents_of(compared: bool) -> tuple[DocumentSpec, ...]:
+    """The documents a build writes: the change summary only with a comparison."""
+    return tuple(spec for spec in DOCUMENTS if compared or spec.slug != CHANGE_SUMMARY)
+
 
 CATEGORY_TITLES = {
     ControlCategory.AUTHENTICATION: "Authentication",
@@ -228,12 +246,17 @@ def render_documents(
     drift: list[Diagnostic] | None = None,
     validation: list[Diagnostic] | None = None,
     items: list[ReadinessItem] | None = None,
+    comparison: Comparison | None = None,
 ) -> dict[str, str]:
-    """Slug -> Markdown for every document."""
+    """Slug -> Markdown for every document; the change summary when `comparison` (the
+    project compared with the baseline of its last submission) is given."""
     environment = make_environment(project.root)
     values = context(project, meta, drift, validation, items)
+    values["documents"] = documents_of(comparison is not None)
+    if comparison is not None:
+        values["change"] = change_summary_context(comparison, meta.date)
     out = {}
-    for spec in DOCUMENTS:
+    for spec in documents_of(comparison is not None):
         template = environment.get_template(f"{spec.slug}.md.j2")
         out[spec.slug] = template.render(**values, doc=spec)
     return out

@@ -39,6 +39,7 @@ from cyberfile.digest import file_sha256
 from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.items import Item, Kind, items, referenced
 from cyberfile.model.project import Project
+from cyberfile.render.change_summary import ChangeNote
 from cyberfile.render.links import ITEMS_FOLDER, item_name, item_path, link_ids, safe_url
 from cyberfile.resources import data_dir
 
@@ -261,10 +262,12 @@ def publish_navigator(
     findings: list[Diagnostic],
     site: Path,
     pages: dict[str, str],
+    changed_since: tuple[str, dict[str, ChangeNote]] | None = None,
 ) -> dict[str, ItemInfo]:
     """Add item pages, the item index and evidence files to the built `site`, and turn
     every id of the document pages into a link. `pages` maps each document page of the
-    site (`threat-model.html`) to its title."""
+    site (`threat-model.html`) to its title; `changed_since` names the baseline of the
+    change summary and how each item changed since (an item not there is unchanged)."""
     infos = catalogue(project, sources, findings)
     _publish_evidence(project, infos, site)
     _link_pages(site, pages, infos)
@@ -280,7 +283,12 @@ def publish_navigator(
     known = {ident: item_name(ident) + ".html" for ident in infos}
     for info in infos.values():
         html = page.render(
-            info=info, fields=_fields(info.item.model), site=context, href=_linker(info, known)
+            info=info,
+            fields=_fields(info.item.model),
+            site=context,
+            href=_linker(info, known),
+            since=changed_since[0] if changed_since else None,
+            change=changed_since[1].get(info.ident) if changed_since else None,
         )
         (folder / known[info.ident]).write_text(html, encoding="utf-8")
     index = environment.get_template("items-index.html.j2").render(

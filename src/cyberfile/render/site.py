@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import shutil
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from cyberfile.dates import source_date
 from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.errors import InputError
 from cyberfile.model.project import Project
-from cyberfile.render.documents import DOCUMENTS
+from cyberfile.render.documents import CHANGE_SUMMARY, DOCUMENTS
 from cyberfile.render.environment import md_table
 from cyberfile.render.escape import escape_markdown, one_line
 from cyberfile.render.navigator import ASSETS_FOLDER
@@ -67,11 +68,17 @@ def _finding_rows(findings: list[Diagnostic]) -> list[list[str]]:
 
 
 def landing_page(
-    project: Project, items: list[ReadinessItem], drift: list[Diagnostic], day: str
+    project: Project,
+    items: list[ReadinessItem],
+    drift: list[Diagnostic],
+    day: str,
+    documents: Collection[str] | None = None,
+    changed_since: str | None = None,
 ) -> str:
     """The start page of an audit: readiness, open drift findings, vulnerabilities that
     need attention, suspect reviews, and the way into every item. Ids become links to
-    their item pages when the site is built."""
+    their item pages when the site is built. `documents` are the slugs of the documents
+    built; `changed_since` names the baseline the change summary compares with."""
     device = project.manifest.device
     suspect = [d for d in drift if d.code in SUSPECT_RULES]
     overdue = [d for d in drift if d.code not in SUSPECT_RULES]
@@ -123,8 +130,22 @@ def landing_page(
         lines.append(md_table(["Code", "Severity", "Finding", "Where"], _finding_rows(suspect)))
     else:
         lines.append("Drift reports no suspect or missing review (CF500, CF501).")
+    if changed_since is not None and documents is not None and CHANGE_SUMMARY in documents:
+        lines += [
+            "",
+            "## Changes since the last submission",
+            "",
+            f"What changed since {escape_markdown(one_line(changed_since))}, item by item, and "
+            "the statements on vulnerabilities with uncontrolled risk: "
+            f"[Cybersecurity Change Summary]({CHANGE_SUMMARY}.md). Item pages say what "
+            "changed in each item.",
+        ]
     lines += ["", "## Documents", ""]
-    lines += [f"- [{spec.title}]({spec.slug}.md)" for spec in DOCUMENTS]
+    lines += [
+        f"- [{spec.title}]({spec.slug}.md)"
+        for spec in DOCUMENTS
+        if (spec.slug != CHANGE_SUMMARY if documents is None else spec.slug in documents)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -145,7 +166,12 @@ def build_site(source: Path, out: Path, project: Project, day: datetime) -> None
         },
         "plugins": ["search"],
         "markdown_extensions": ["tables", "toc"],
-        "nav": [{"Overview": "index.md"}] + [{spec.title: f"{spec.slug}.md"} for spec in DOCUMENTS],
+        "nav": [{"Overview": "index.md"}]
+        + [
+            {spec.title: f"{spec.slug}.md"}
+            for spec in DOCUMENTS
+            if (source / f"{spec.slug}.md").is_file()  # the change summary is not always built
+        ],
         "extra_css": [f"{ASSETS_FOLDER}/cyberfile.css"],
         "extra_javascript": [f"{ASSETS_FOLDER}/cyberfile.js"],
     }
