@@ -12,6 +12,7 @@ from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.errors import ExitCode, InputError
 from cyberfile.load.project import load_project, one_project
 from cyberfile.render.changes import changes_json, changes_markdown, changes_text
+from cyberfile.render.escape import escape_markdown
 from cyberfile.report.model import display_path
 from cyberfile.report.terminal import out
 
@@ -20,6 +21,8 @@ def _side(version: Version) -> dict[str, Any]:
     """What one side of the comparison is, for JSON."""
     revision = version.revision
     return {
+        "label": label(version),
+        "path": display_path(version.project.root),
         "revision": revision.given if revision else None,
         "commit": revision.commit if revision else None,
         "date": revision.date if revision else None,
@@ -73,6 +76,16 @@ def _text(comparison: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _markdown(comparison: Comparison) -> str:
+    text = changes_markdown(comparison.changes, label(comparison.base), label(comparison.head))
+    for version, name in ((comparison.base, "The base"), (comparison.head, "The head")):
+        lines = _findings_text(version, name)
+        if lines:
+            text += "\n## Findings\n\n" + escape_markdown(lines[1]) + "\n\n"
+            text += "\n".join(f"- {escape_markdown(line.strip())}" for line in lines[2:]) + "\n"
+    return text
+
+
 def _json(comparison: Comparison) -> str:
     document = changes_json(comparison.changes, _side(comparison.base), _side(comparison.head))
     submission = comparison.submission
@@ -118,7 +131,7 @@ def run(path: Path | None, cwd: Path, base: str | None, head: str | None, fmt: s
     if fmt == "json":
         out(_json(comparison))
     elif fmt == "md":
-        out(changes_markdown(comparison.changes, label(comparison.base), label(comparison.head)))
+        out(_markdown(comparison))
     else:
         out(_text(comparison))
     return ExitCode.OK

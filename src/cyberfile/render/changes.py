@@ -6,9 +6,11 @@ snake_case; absent values are null, lists are in the engine's order (by kind in 
 order of the item table, then id):
 
 - `format`: "cyberfile-diff/1"; `base`, `head`: what the caller says each side is
-  (revision, label, path); `empty`: true when nothing differs; `counts`: the counts of
-  `ProjectChanges.counts` (added, removed, changed, renamed, references_changed,
-  upgraded, risk_ratings, vulnerabilities, evidence_renewed, test_results, settings).
+  (`cyberfile diff`: `label`, `path`, `revision`, `commit`, `date`, `subject`, `version`,
+  and the side's validation `errors` and `warnings` counts); `empty`: true when nothing
+  differs; `counts`: the counts of `ProjectChanges.counts` (added, removed, changed,
+  renamed, references_changed, upgraded, risk_ratings, vulnerabilities, evidence_renewed,
+  test_results, settings).
 - `device`: {`version_before`, `version_after`}.
 - `manifest`, `postmarket`: {`part`, `fields`}; `parts`: a list of them (other parts'
   values outside their items: labeling, the threat model's methodology, ...).
