@@ -20,6 +20,7 @@ from cyberfile.diagnostics.diagnostic import Diagnostic, Severity
 from cyberfile.diagnostics.position import Position
 from cyberfile.digest import file_sha256
 from cyberfile.load.yamlsource import SourceMap
+from cyberfile.model.items import Item
 from cyberfile.model.project import Project
 from cyberfile.model.purl import package_of
 from cyberfile.model.vocabulary import EvidenceType, TestResult, TestType, VulnerabilityStatus
@@ -295,6 +296,7 @@ def review_command(project: Project, ident: str) -> str:
 
 def review_drift(project: Project, sources: dict[str, SourceMap]) -> Iterator[Diagnostic]:
     fingerprints = Fingerprints(project)
+    suspects: list[Item] = []
     for item in reviewables(project):
         stamp = item.model.reviewed
         if stamp is None:
@@ -304,12 +306,22 @@ def review_drift(project: Project, sources: dict[str, SourceMap]) -> Iterator[Di
             )
             continue
         if stamp.fingerprint != fingerprints.of(item.ident, item.model):
-            yield rules.REVIEW_SUSPECT(
-                position(sources, item.part, (*item.path, "reviewed")),
-                f"{item.kind} {item.ident} changed, or something it references did, after "
-                f"its review of {stamp.on} by {stamp.by}",
-                f"review it again: {review_command(project, item.ident)}",
-            )
+            suspects.append(item)
+    if not suspects:
+        return  # nothing to look up: no git, not even the import of what reads it
+    from cyberfile.check.reviewed import describe, since_review
+
+    # what changed, from the reviewed content in git history
+    for item, since in zip(suspects, since_review(project, suspects), strict=True):
+        stamp = item.model.reviewed
+        yield rules.REVIEW_SUSPECT(
+            position(sources, item.part, (*item.path, "reviewed")),
+            describe(item, since)
+            if since is not None
+            else f"{item.kind} {item.ident} changed, or something it references did, after "
+            f"its review of {stamp.on} by {stamp.by}",
+            f"review it again: {review_command(project, item.ident)}",
+        )
 
 
 def feed_cache_drift(

@@ -731,7 +731,10 @@ REVIEW_SUSPECT = _rule(
     "review-suspect",
     W,
     "An item changed after its review, or an item it references did (a threat's target "
-    "data flow, asset or control): its `reviewed.fingerprint` no longer matches.",
+    "data flow, asset or control): its `reviewed.fingerprint` no longer matches. When the "
+    "project's git history holds the reviewed content (a commit where the fingerprint "
+    "matches), the message names what differs from it: the item's fields, and the items it "
+    "references that changed, were added or removed.",
     "review the item again: cyberfile review ID --by NAME",
     "a data flow's protocol changed; the threats that target it are suspect",
     stage=Stage.DRIFT,
