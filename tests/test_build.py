@@ -374,3 +374,38 @@ def test_readiness_reports_sbom_author_and_timestamp_gaps(
     assert "| partial |" in row
     assert "author of the SBOM data not recorded" in row
     assert "timestamp of the SBOM not recorded" in row
+
+
+def test_item_pages_say_what_changed_since_the_baseline(example_build: Path) -> None:
+    """The site's item pages name the baseline and the fields that changed; an item with
+    the same content says so; the start page leads to the change summary."""
+    items = example_build / "site" / "items"
+    flow = (items / "DF-APP-PUMP.html").read_text(encoding="utf-8")
+    assert "Changes since version 2.3.0 (v2.3.0, commit " in flow
+    assert "protocol: Bluetooth LE 4.2 GATT" in flow and "Bluetooth LE 5.0 GATT" in flow
+    added = (items / "THR-054.html").read_text(encoding="utf-8")
+    assert "Added since the baseline." in added
+    unchanged = (items / "THR-001.html").read_text(encoding="utf-8")
+    assert "Unchanged: the same content as in version 2.3.0" in unchanged
+    upgraded = items / "pkg-pypi-django-4.2.15.html"
+    start = (example_build / "site" / "index.html").read_text(encoding="utf-8")
+    assert "Changes since the last submission" in start
+    assert 'href="cybersecurity-change-summary.html"' in start
+    assert upgraded.parent.is_dir()
+
+
+def test_without_its_baseline_the_build_says_so(cli: Callable[..., Run], tmp_path: Path) -> None:
+    """A project that names a baseline its folder cannot read (a copy outside git, a
+    shallow clone) is built without the change summary, with a warning, and readiness
+    shows the element incomplete with the reason."""
+    source = tmp_path / "src" / "example-infusion-pump"
+    shutil.copytree(EXAMPLE, source)
+    result = cli("build", str(source), "-o", str(tmp_path / "out"), "--as-of", AS_OF, "--no-pdf")
+    assert result.code == 0, result.err
+    assert "no Cybersecurity Change Summary: the baseline cannot be compared" in result.err
+    assert "is not inside a git repository" in result.err
+    documents = tmp_path / "out" / "example-infusion-pump" / "documents"
+    assert not (documents / "cybersecurity-change-summary.md").exists()
+    readiness = (documents / "readiness-report.md").read_text(encoding="utf-8")
+    row = next(line for line in readiness.splitlines() if "cybersecurity changes" in line)
+    assert "| partial |" in row and "cannot be compared" in row

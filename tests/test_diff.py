@@ -620,7 +620,10 @@ def test_unknown_revision(diff: Callable[..., Run], repo: Path) -> None:
     # the default base: the submission's baseline tag was deleted
     git(repo, "tag", "-d", "v2.4.0")
     err = refused(diff(str(PROJECT)))
-    assert err == f"cyberfile diff: unknown revision 'v2.4.0' in {repo.as_posix()}\n"
+    assert err == (
+        f"cyberfile diff: unknown revision 'v2.4.0' in {repo.as_posix()} (the baseline of "
+        "the 510k K260417 submission of version 2.4.0, cyberfile.yaml submissions)\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from cyberfile.check.changes import ProjectChanges, diff_projects
 from cyberfile.check.stages import run_stages
 from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.diagnostics.rules import RULES, Stage
-from cyberfile.load.git import GitError, Revision, load_project_at
+from cyberfile.load.git import GitError, Revision, load_project_at, repository_of
 from cyberfile.load.project import LoadResult
 from cyberfile.model.manifest import PriorSubmission
 from cyberfile.model.project import Project
@@ -86,8 +86,17 @@ def compare(root: Path, head: Version, base_rev: str | None = None) -> Compariso
     if base_rev is None:
         submission = baseline_of(head.project)
         assert submission.baseline is not None
-        base_rev = submission.baseline
-    base = read_version(root, base_rev)
+        repository_of(root)  # no repository at all: said as it is
+        try:
+            base = read_version(root, submission.baseline)
+        except GitError as exc:
+            named = f"{submission.type.value} {submission.number or ''}".rstrip()
+            raise GitError(
+                f"{exc} (the baseline of the {named} submission of version "
+                f"{submission.version}, cyberfile.yaml submissions)"
+            ) from None
+    else:
+        base = read_version(root, base_rev)
     if submission is None:
         submission = _submission_at(head.project, base)
     return Comparison(base, head, diff_projects(base.project, head.project), submission)

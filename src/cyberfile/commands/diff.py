@@ -54,11 +54,16 @@ def _findings_text(version: Version, name: str) -> list[str]:
     errors = [d for d in version.findings if d.severity is Severity.ERROR]
     if not errors:
         return []
+    which = "The working tree" if version.revision is None else f"{name} {label(version)}"
     lines = [
         "",
-        f"{name} {label(version)} does not validate ({len(errors)} error(s)); "
+        f"{which} does not validate ({len(errors)} error(s)); "
         "the comparison reads what its files say:",
     ]
+    if any(d.unreadable for d in errors):
+        lines[1] += (
+            " (a file that could not be read counts as empty: its items show as removed or added)"
+        )
     lines += [f"  {_finding(d)}" for d in errors]
     return lines
 
@@ -66,18 +71,29 @@ def _findings_text(version: Version, name: str) -> list[str]:
 def _text(comparison: Comparison) -> str:
     base, head = comparison.base, comparison.head
     lines = []
-    if comparison.submission is not None:
-        s = comparison.submission
-        number = f" {s.number}" if s.number else ""
-        lines.append(f"Baseline: {s.type.value}{number}, version {s.version}")
+    baseline = _baseline_line(comparison)
+    if baseline is not None:
+        lines.append(baseline)
     lines.append(changes_text(comparison.changes, label(base), label(head)).rstrip("\n"))
     lines += _findings_text(base, "The base")
     lines += _findings_text(head, "The head")
     return "\n".join(lines) + "\n"
 
 
+def _baseline_line(comparison: Comparison) -> str | None:
+    s = comparison.submission
+    if s is None:
+        return None
+    number = f" {s.number}" if s.number else ""
+    return f"Baseline: {s.type.value}{number}, version {s.version}"
+
+
 def _markdown(comparison: Comparison) -> str:
     text = changes_markdown(comparison.changes, label(comparison.base), label(comparison.head))
+    baseline = _baseline_line(comparison)
+    if baseline is not None:
+        heading, _, rest = text.partition("\n")
+        text = f"{heading}\n\n{escape_markdown(baseline)}\n{rest}"
     for version, name in ((comparison.base, "The base"), (comparison.head, "The head")):
         lines = _findings_text(version, name)
         if lines:

@@ -184,6 +184,7 @@ def context(
         "settings": settings,
         "documents": DOCUMENTS,
         "by_slug": by_slug,
+        "built": {spec.slug for spec in documents_of(False)},
         "readiness": items,
         "readiness_score": score(items),
         "chains": chains(project),
@@ -253,6 +254,7 @@ def render_documents(
     environment = make_environment(project.root)
     values = context(project, meta, drift, validation, items)
     values["documents"] = documents_of(comparison is not None)
+    values["built"] = {spec.slug for spec in values["documents"]}
     if comparison is not None:
         values["change"] = change_summary_context(comparison, meta.date)
     out = {}
