@@ -142,7 +142,7 @@ def link_within(body: str) -> str:
 
 
 def write_pdf(job: PdfJob) -> None:
-    import markdown  # type: ignore[import-untyped]
+    import markdown
 
     weasyprint = load_weasyprint()
     body = markdown.markdown(job.markdown_text, extensions=["tables", "toc"])

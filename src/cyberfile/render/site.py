@@ -22,6 +22,7 @@ from cyberfile.render.documents import CHANGE_SUMMARY, DOCUMENTS
 from cyberfile.render.environment import md_table
 from cyberfile.render.escape import escape_markdown, one_line
 from cyberfile.render.navigator import ASSETS_FOLDER
+from cyberfile.render.site_tables import TableConverter, fill
 from cyberfile.resources import data_dir
 
 
@@ -175,11 +176,15 @@ def build_site(source: Path, out: Path, project: Project, day: datetime) -> None
         "extra_css": [f"{ASSETS_FOLDER}/cyberfile.css"],
         "extra_javascript": [f"{ASSETS_FOLDER}/cyberfile.js"],
     }
-    for page in source.glob("*.md"):
+    converter = TableConverter()
+    tables: dict[str, dict[str, str]] = {}
+    for page in sorted(source.glob("*.md")):
+        # tables become HTML here, not in Python-Markdown (cyberfile.render.site_tables);
         # the pages are indexed for search after the build, by cyberfile.render.navigator
         # (Material's indexer parses every page with html.parser: most of the site's build
         # time for big projects)
-        page.write_text(SEARCH_EXCLUDED + page.read_text(encoding="utf-8"), encoding="utf-8")
+        text, tables[page.stem] = converter.page(page.read_text(encoding="utf-8"), page.stem)
+        page.write_text(SEARCH_EXCLUDED + text, encoding="utf-8")
     assets = source / ASSETS_FOLDER
     assets.mkdir(parents=True, exist_ok=True)
     for name in ("cyberfile.css", "cyberfile.js"):
@@ -207,3 +212,8 @@ def build_site(source: Path, out: Path, project: Project, day: datetime) -> None
         logger.removeHandler(handler)
         logger.setLevel(level)
     config_path.unlink()
+    for stem, page_tables in tables.items():
+        built = out / f"{stem}.html"
+        if page_tables and built.is_file():
+            html = built.read_text(encoding="utf-8")
+            built.write_text(fill(html, page_tables), encoding="utf-8")
