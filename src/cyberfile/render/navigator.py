@@ -109,14 +109,18 @@ def catalogue(
 ) -> dict[str, ItemInfo]:
     """Every item of the project with its references, backlinks and findings."""
     infos: dict[str, ItemInfo] = {}
+    relative: dict[Path, str] = {}  # by file: a project has few files and many items
     for item in items(project):
         if item.ident in infos:
             continue  # a duplicate id (CF120): the first one has the page
         source = sources.get(item.part)
         where = source.value(item.path) if source else None
-        infos[item.ident] = ItemInfo(
-            item, _title(item.model), where, _relative(where.file, project.root) if where else ""
-        )
+        written_in = ""
+        if where is not None:
+            written_in = relative.get(where.file) or relative.setdefault(
+                where.file, _relative(where.file, project.root)
+            )
+        infos[item.ident] = ItemInfo(item, _title(item.model), where, written_in)
     at = {(info.item.part, info.item.path): info.ident for info in infos.values()}
     for info in infos.values():
         if info.item.spec.inside is not None:
