@@ -58,6 +58,7 @@ def test_every_page_of_the_example_is_what_python_markdown_makes(documents: list
         "a \\ b ~ c _d_ **e** #f !g",
         "C:\\Program Files\\x | 1 < 2 > 0 &amp; &#169;",
         "",
+        "no document number (cyberfile.yaml document control)",
     ],
 )
 def test_hostile_and_odd_cells_match_python_markdown(value: str) -> None:

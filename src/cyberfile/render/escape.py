@@ -17,19 +17,21 @@ class Trusted(str):
 
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_HTML_TABLE = str.maketrans(_HTML)
 _MARKDOWN = re.compile(r"([\\`*_\[\]{}#|~!])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+_LIST_ITEM = re.compile(r"(?m)^(\s*)([-+])(?=\s)")
+_NUMBERED = re.compile(r"(?m)^(\s*)(\d+)\.(?=\s)")
 
 
 def escape_markdown(text: str) -> str:
     """Text that renders as itself in Markdown and HTML: HTML special characters become
     entities, Markdown syntax characters are backslash-escaped, control characters go."""
-    text = _CONTROL.sub(" ", text)
-    text = "".join(_HTML.get(c, c) for c in text)
+    text = _CONTROL.sub(" ", text).translate(_HTML_TABLE)
     text = _MARKDOWN.sub(r"\\\1", text)
     # a line that starts like a list item stays a paragraph ('#' and '>' are handled above)
-    text = re.sub(r"(?m)^(\s*)([-+])(?=\s)", r"\1\\\2", text)
-    return re.sub(r"(?m)^(\s*)(\d+)\.(?=\s)", r"\1\2\\.", text)
+    text = _LIST_ITEM.sub(r"\1\\\2", text)
+    return _NUMBERED.sub(r"\1\2\\.", text)
 
 
 def finalize(value: Any) -> Any:

@@ -62,6 +62,8 @@ def link_ids(
     `href(ident)` gives the link of a known id, or None to leave the text as it is;
     `found(ident)` is told of every id that was linked (for "where it appears").
     """
+    if "<" not in page:  # text without markup (an item page's field value): no tag to skip
+        return _link_text(page, href, found, css_class)
     out: list[str] = []
     skipping: list[str] = []
     position = 0

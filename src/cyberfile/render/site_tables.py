@@ -34,6 +34,8 @@ _SYNTAX = re.compile(r"(?<!\\)[\[\]*_`<!&]|\\\\")
 """A cell that needs Python-Markdown: unescaped inline syntax, an entity or an escaped
 backslash (a plain cell is handled here)."""
 _PAGE_LINK = re.compile(r'href="([^":/?#]+)\.md(#[^"]*)?"')
+_GAP = "**Gap:** "
+"""How `cyberfile.render.environment.gap` starts a cell (the most common one with syntax)."""
 _PLACEHOLDER = re.compile(r"<p>(cyberfile-table-[A-Za-z0-9_.-]+)</p>")
 
 
@@ -50,12 +52,17 @@ class TableConverter:
         """One cell's HTML."""
         text = text.strip()
         if not _SYNTAX.search(text):
-            return escape(self._escaped.sub(r"\1", text), quote=False)
+            return self._plain(text)
+        if text.startswith(_GAP) and not _SYNTAX.search(text, len(_GAP)):
+            return "<strong>Gap:</strong> " + self._plain(text[len(_GAP) :])
         self._markdown.reset()
         html = self._markdown.convert(text)
         if html.startswith("<p>") and html.endswith("</p>"):
             html = html[3:-4]
         return _PAGE_LINK.sub(r'href="\1.html\2"', html)
+
+    def _plain(self, text: str) -> str:
+        return escape(self._escaped.sub(r"\1", text), quote=False)
 
     def _cells(self, line: str) -> list[str]:
         inner = line.strip()

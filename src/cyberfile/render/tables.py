@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import astuple, fields
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,12 +36,26 @@ def _headers(cls: type) -> list[str]:
 
 
 def _sheet(name: str, cls: type, rows: list[Any]) -> tuple[str, list[str], list[tuple[str, ...]]]:
-    return name, _headers(cls), [tuple(str(v) for v in astuple(r)) for r in rows]
+    # the rows are flat dataclasses of strings: no deep copy (dataclasses.astuple) needed
+    names = [f.name for f in fields(cls)]
+    return name, _headers(cls), [tuple(str(getattr(r, n)) for n in names) for r in rows]
 
 
-def matrices(project: Project) -> list[tuple[str, list[str], list[tuple[str, ...]]]]:
+Matrix = tuple[str, list[str], list[tuple[str, ...]]]
+
+
+def matrices(project: Project) -> list[Matrix]:
     """(sheet name, headers, rows) for each matrix; the last column of each is its gap.
-    The first is the threat -> evidence chain matrix, also written as the CSV."""
+    The first is the threat -> evidence chain matrix, also written as the CSV. Computed
+    once per project (a project is immutable; the CSV and the workbook both ask)."""
+    cached: list[Matrix] | None = project.__dict__.get("_matrices")
+    if cached is None:
+        cached = _matrices(project)
+        object.__setattr__(project, "_matrices", cached)
+    return cached
+
+
+def _matrices(project: Project) -> list[Matrix]:
     return [
         _sheet("Threat chains", ChainRow, chains(project)),
         _sheet("Requirement coverage", CoverageRow, requirement_coverage(project)),
