@@ -36,10 +36,7 @@ from typing import Literal
 from cyberfile.check.changes import FieldChange, id_order, item_fields
 from cyberfile.check.fingerprint import Fingerprints, reviewables
 from cyberfile.check.references import references
-
-# _run: git with the environment load.git reads with (read-only, the repository holding
-# the path whatever GIT_DIR a hook exported, no lazy fetch, no prompt)
-from cyberfile.load.git import GitError, _run, load_project_at
+from cyberfile.load.git import GitError, load_project_at, run_git
 from cyberfile.model.items import Item, Kind, items
 from cyberfile.model.project import Project
 
@@ -107,7 +104,7 @@ def _commits(root: Path, fingerprints: list[str]) -> list[str]:
     fingerprints under the project folder; none when git cannot tell."""
     digests = "|".join(fp.removeprefix("sha256:") for fp in fingerprints)
     try:
-        process = _run(
+        process = run_git(
             root,
             "log",
             "--no-show-signature",

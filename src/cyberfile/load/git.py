@@ -78,8 +78,12 @@ class Revision:
     """The first line of the commit message."""
 
 
-def _run(cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    """Run `git ARGS` in `cwd`; OSError when git cannot be started."""
+def run_git(
+    cwd: Path, *args: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `git ARGS` in `cwd`, read-only: the repository is the one holding `cwd`
+    (whatever GIT_DIR a hook exported), no optional locks, no lazy fetch, no prompt;
+    OSError when git cannot be started."""
     env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARIABLES}
     env.update(
         GIT_OPTIONAL_LOCKS="0",
@@ -112,7 +116,7 @@ def repository_of(path: Path) -> Path:
     while not start.is_dir() and start != start.parent:
         start = start.parent
     try:
-        process = _run(start, "rev-parse", "--show-toplevel")
+        process = run_git(start, "rev-parse", "--show-toplevel")
     except OSError as exc:
         why = "git is not installed (no `git` on the PATH)"
         if not isinstance(exc, FileNotFoundError):
@@ -136,11 +140,11 @@ def resolve(repo: Path, rev: str) -> Revision:
             "and does not start with '-')"
         )
     try:
-        found = _run(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        found = run_git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
         commit = found.stdout.decode("ascii", "replace").strip()
         if found.returncode != 0 or not commit:
             raise GitError(f"unknown revision '{rev}' in {repo.as_posix()}")
-        shown = _run(
+        shown = run_git(
             repo,
             "-c",
             "i18n.logOutputEncoding=UTF-8",
@@ -177,7 +181,7 @@ def _list(repo: Path, commit: str, rel: PurePosixPath) -> list[_Entry] | None:
     """The files under the project folder at the commit, or None if there is no such
     folder."""
     tree = commit if rel == PurePosixPath() else f"{commit}:{rel.as_posix()}"
-    process = _run(repo, "ls-tree", "-r", "-z", "--full-tree", tree)
+    process = run_git(repo, "ls-tree", "-r", "-z", "--full-tree", tree)
     if process.returncode != 0:
         return None
     entries = []
@@ -218,7 +222,7 @@ def _read_blobs(repo: Path, oids: list[str], rev: Revision) -> dict[str, bytes]:
     """The content of each blob, all read by one `git cat-file --batch`."""
     if not oids:
         return {}
-    process = _run(repo, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in oids).encode())
+    process = run_git(repo, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in oids).encode())
     if process.returncode != 0:
         raise GitError(
             f"cannot read the files of {rev.given} ({rev.short}) in {repo.as_posix()}: "
