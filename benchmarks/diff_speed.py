@@ -24,17 +24,16 @@ import json
 import os
 import platform
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from check_speed import cyberfile_command
 from generate import generate
+from scale import run
 
 TARGET_S = 5.0
 TAG = "v1.0.0"
@@ -47,29 +46,6 @@ NEW_THREATS = 100
 RERATE_EVERY = 20
 FIX_EVERY = 5
 """One affected vulnerability in 5 is fixed."""
-
-
-@dataclass
-class Measure:
-    wall: float
-    cpu: float
-    peak_mib: float
-    code: int
-
-
-def run(args: list[str], runs: int, cwd: Path) -> Measure:
-    walls, cpus, peak, code = [], [], 0, 0
-    for _ in range(runs):
-        start = time.perf_counter()
-        child = subprocess.Popen(
-            args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        walls.append(time.perf_counter() - start)
-        cpus.append(usage.ru_utime + usage.ru_stime)
-        peak = max(peak, usage.ru_maxrss)
-        code = os.waitstatus_to_exitcode(status)
-    return Measure(statistics.median(walls), statistics.median(cpus), peak / 1024, code)
 
 
 def git(repo: Path, *args: str, when: str) -> None:

@@ -41,11 +41,14 @@ class Measure:
     code: int
 
 
-def run(args: list[str], runs: int) -> Measure:
+def run(args: list[str], runs: int, cwd: Path | None = None) -> Measure:
+    """Run `args` `runs` times as a new process: median wall and CPU time, peak memory."""
     walls, cpus, peak, code = [], [], 0, 0
     for _ in range(runs):
         start = time.perf_counter()
-        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         _, status, usage = os.wait4(child.pid, 0)
         walls.append(time.perf_counter() - start)
         cpus.append(usage.ru_utime + usage.ru_stime)

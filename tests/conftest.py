@@ -222,3 +222,14 @@ def example_repository(folder: Path) -> Path:
 def example_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example in a git repository with its 2.3.0 baseline (read-only: copy to change)."""
     return example_repository(tmp_path_factory.mktemp("example-repo"))
+
+
+@pytest.fixture
+def plain_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither the developer's git configuration nor a repository above the test's folder
+    counts, nor a repository a git hook exported (GIT_DIR)."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        monkeypatch.delenv(name, raising=False)

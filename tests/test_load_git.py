@@ -32,13 +32,8 @@ NEW_TITLE = "Rogue app sends commands over BLE"
 
 
 @pytest.fixture(autouse=True)
-def _plain_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Neither the developer's git configuration nor a repository above tmp_path counts."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        monkeypatch.delenv(name, raising=False)
+def _plain_git(plain_git: None) -> None:
+    """Every test here runs with git isolated (tests/conftest.py plain_git)."""
 
 
 def git(repo: Path, *args: str, when: str = "2024-05-01T12:00:00+02:00") -> str:

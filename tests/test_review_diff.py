@@ -37,13 +37,8 @@ def generic(kind_ident: str, on: str, by: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _plain_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Neither the developer's git configuration nor a repository above tmp_path counts."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        monkeypatch.delenv(name, raising=False)
+def _plain_git(plain_git: None) -> None:
+    """Every test here runs with git isolated (tests/conftest.py plain_git)."""
 
 
 class Repo:

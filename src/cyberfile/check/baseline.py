@@ -32,11 +32,18 @@ class Version:
     findings: tuple[Diagnostic, ...]
     """What `validate` reports for it (for a revision: without the evidence-file checks)."""
 
-    @property
-    def label(self) -> str:
-        if self.revision is None:
+    def label(self, *, words: bool = False) -> str:
+        """`v2.3.0 (266338ca0dad, 2026-12-06)`; with `words`, `revision v2.3.0 (commit
+        266338ca0dad, 2026-12-06)`. A revision given as its sha is named once
+        (`266338ca0dad (2026-12-06)`); the working tree is `the working tree`."""
+        revision = self.revision
+        if revision is None:
             return "the working tree"
-        return self.revision.given
+        if revision.given in (revision.commit, revision.short):
+            return f"{'commit ' if words else ''}{revision.short} ({revision.date})"
+        if words:
+            return f"revision {revision.given} (commit {revision.short}, {revision.date})"
+        return f"{revision.given} ({revision.short}, {revision.date})"
 
 
 @dataclass(frozen=True)

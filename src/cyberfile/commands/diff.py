@@ -21,7 +21,7 @@ def _side(version: Version) -> dict[str, Any]:
     """What one side of the comparison is, for JSON."""
     revision = version.revision
     return {
-        "label": label(version),
+        "label": version.label(),
         "path": display_path(version.project.root),
         "revision": revision.given if revision else None,
         "commit": revision.commit if revision else None,
@@ -31,16 +31,6 @@ def _side(version: Version) -> dict[str, Any]:
         "errors": sum(d.severity is Severity.ERROR for d in version.findings),
         "warnings": sum(d.severity is Severity.WARNING for d in version.findings),
     }
-
-
-def label(version: Version) -> str:
-    """`v2.3.0 (266338ca0dad, 2026-12-06)`, or `the working tree`."""
-    revision = version.revision
-    if revision is None:
-        return "the working tree"
-    if revision.given in (revision.commit, revision.short):
-        return f"{revision.short} ({revision.date})"
-    return f"{revision.given} ({revision.short}, {revision.date})"
 
 
 def _finding(diagnostic: Diagnostic) -> str:
@@ -54,7 +44,7 @@ def _findings_text(version: Version, name: str) -> list[str]:
     errors = [d for d in version.findings if d.severity is Severity.ERROR]
     if not errors:
         return []
-    which = "The working tree" if version.revision is None else f"{name} {label(version)}"
+    which = "The working tree" if version.revision is None else f"{name} {version.label()}"
     lines = [
         "",
         f"{which} does not validate ({len(errors)} error(s)); "
@@ -74,7 +64,7 @@ def _text(comparison: Comparison) -> str:
     baseline = _baseline_line(comparison)
     if baseline is not None:
         lines.append(baseline)
-    lines.append(changes_text(comparison.changes, label(base), label(head)).rstrip("\n"))
+    lines.append(changes_text(comparison.changes, base.label(), head.label()).rstrip("\n"))
     lines += _findings_text(base, "The base")
     lines += _findings_text(head, "The head")
     return "\n".join(lines) + "\n"
@@ -89,7 +79,7 @@ def _baseline_line(comparison: Comparison) -> str | None:
 
 
 def _markdown(comparison: Comparison) -> str:
-    text = changes_markdown(comparison.changes, label(comparison.base), label(comparison.head))
+    text = changes_markdown(comparison.changes, comparison.base.label(), comparison.head.label())
     baseline = _baseline_line(comparison)
     if baseline is not None:
         heading, _, rest = text.partition("\n")

@@ -306,7 +306,7 @@ def change_summary_context(comparison: Comparison, day: date) -> dict[str, Any]:
         ],
         "plan_effective": base_plan.effective,
         "plan_changes": [[f.field, field_text(f, _FIELD_WIDTH)] for f in changes.postmarket.fields],
-        "base_label": revision_label(comparison),
+        "base_label": comparison.base.label(words=True),
         "device_changes": [
             field_text(f, _FIELD_WIDTH)
             for f in changes.manifest.fields
@@ -319,17 +319,6 @@ def change_summary_context(comparison: Comparison, day: date) -> dict[str, Any]:
             if not f.field.startswith(("device.", "submissions"))
         ],
     }
-
-
-def revision_label(comparison: Comparison) -> str:
-    """`revision v2.3.0 (commit 266338ca0dad, 2026-12-06)`; a commit given by its sha is
-    named once."""
-    revision = comparison.base.revision
-    if revision is None:
-        return "the working tree"
-    if revision.given in (revision.commit, revision.short):
-        return f"commit {revision.short} ({revision.date})"
-    return f"revision {revision.given} (commit {revision.short}, {revision.date})"
 
 
 def _risk_text(rating: Any) -> str:
