@@ -774,3 +774,31 @@ def test_json_sides_carry_the_documented_label_and_path(diff: Callable[..., Run]
 
     assert {"revision", "label", "path"} <= set(doc["base"])
     assert {"revision", "label", "path"} <= set(doc["head"])
+
+
+def test_validate_names_a_bad_submission_entry_with_its_line(
+    cli: Callable[..., Run], project: Path
+) -> None:
+    """An option-like baseline and a decision before the submission are errors at their
+    line, with a hint, before any git command could see them."""
+    manifest = project / "cyberfile.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(
+        text
+        + "submissions:\n"
+        + "  - {type: 510k, number: K1, version: '0.9', baseline: --output=x}\n"
+        + "  - {type: 510k, submitted: 2025-03-01, decision: 2025-02-01, version: '0.8'}\n",
+        encoding="utf-8",
+    )
+    result = cli("validate", str(project))
+    assert result.code == 1
+    lines = text.count("\n")
+    assert (
+        f"cyberfile.yaml:{lines + 2}:56: CF110 error submissions[0].baseline: "
+        "'--output=x' is not a git revision name" in result.out
+    )
+    assert "it may not start with '-'" in result.out
+    assert (
+        f"cyberfile.yaml:{lines + 3}:5: CF110 error submissions[1]: decision 2025-02-01 is "
+        "before submitted 2025-03-01" in result.out
+    )

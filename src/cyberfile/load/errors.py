@@ -16,6 +16,7 @@ from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.diagnostics.position import PathKey
 from cyberfile.load.yamlsource import SourceMap
 from cyberfile.model.base import URL_HINT, UrlValueError
+from cyberfile.model.manifest import GIT_REVISION_PATTERN
 
 _NOISE_PREFIXES = ("function-", "lax-", "strict-", "json-or-python", "chain")
 
@@ -258,6 +259,13 @@ def convert(
                 position,
                 f"{subject}: {_describe(value)} is not an https or http URL",
                 "feeds are downloaded over https or http: write e.g. https://example.com/feed",
+            )
+        if pattern == GIT_REVISION_PATTERN:
+            return rules.INVALID_VALUE(
+                position,
+                f"{subject}: {_describe(value)} is not a git revision name",
+                "name a tag, branch or commit (v2.3.0, 266338ca0dad); it may not start with "
+                "'-' or hold spaces",
             )
         if pattern.startswith("^CWE"):
             return rules.INVALID_VALUE(

@@ -24,9 +24,10 @@ class Submission(Model):
     target_date: Date | None = Field(default=None, description="Planned submission date.")
 
 
+GIT_REVISION_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9._/@{}~^+-]*$"
 GitRevision = Annotated[
     StrictStr,
-    StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._/@{}~^+-]*$", max_length=200),
+    StringConstraints(pattern=GIT_REVISION_PATTERN, max_length=200),
 ]
 """A git revision as `git rev-parse` reads it (a tag, branch, commit, `HEAD~3`); never
 option-like (no leading `-`) and without spaces."""
