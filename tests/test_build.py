@@ -409,3 +409,39 @@ def test_without_its_baseline_the_build_says_so(cli: Callable[..., Run], tmp_pat
     readiness = (documents / "readiness-report.md").read_text(encoding="utf-8")
     row = next(line for line in readiness.splitlines() if "cybersecurity changes" in line)
     assert "| partial |" in row and "cannot be compared" in row
+
+
+def test_the_change_summary_does_not_conclude_on_unrated_fixes(
+    cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    """A vulnerability fixed since the baseline without exploitability and severity is
+    counted as not established, never as controlled."""
+    project = example_repository(tmp_path / "repo")
+    vulnerabilities = project / "vulnerabilities.yaml"
+    text = vulnerabilities.read_text(encoding="utf-8")
+    vulnerabilities.write_text(
+        text.replace(
+            "vulnerabilities:\n",
+            "vulnerabilities:\n"
+            "  - id: CVE-2099-0001\n"
+            "    components: [pkg:pypi/pillow@10.3.0]\n"
+            "    discovered: 2026-10-01\n"
+            "    source: osv\n"
+            "    status: fixed\n"
+            "    remediation: {response: update, fixed_in: '2.4.0', fixed_on: 2026-10-20}\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = cli("build", str(project), "-o", str(out), "--as-of", AS_OF, "--no-pdf", "--no-site")
+    assert result.code == 0, result.out + result.err
+    summary = (out / project.name / "documents" / "cybersecurity-change-summary.md").read_text(
+        encoding="utf-8"
+    )
+    assert (
+        "4 vulnerabilities that the records of version 2.3.0 do not show as fixed (unknown "
+        "then, or open) are fixed now; by their recorded ratings, 0 had uncontrolled risk while "
+        "open, and 1 carries no rating, so whether its risk was controlled is not established."
+    ) in summary
+    assert "| CVE-2099-0001 | pkg:pypi/pillow@10.3.0 | not rated |" in summary

@@ -160,6 +160,8 @@ class UncontrolledRisk:
     """Fixed now, and not fixed in the baseline (absent from it or open there)."""
     remediated_uncontrolled: int
     """Of those, how many the ratings put at uncontrolled risk while open."""
+    remediated_unrated: int = 0
+    """Of those, how many carry no rating: whether their risk was controlled is unknown."""
 
 
 def uncontrolled_risk(base: Project, head: Project) -> UncontrolledRisk:
@@ -168,7 +170,7 @@ def uncontrolled_risk(base: Project, head: Project) -> UncontrolledRisk:
         v.id for v in base.vulnerabilities.vulnerabilities if v.status is VulnerabilityStatus.FIXED
     }
     open_uncontrolled, open_unassessed, remediated = [], [], []
-    uncontrolled_then = 0
+    uncontrolled_then = unrated = 0
     for vulnerability in head.vulnerabilities.vulnerabilities:
         control = head.risk_control(vulnerability)
         if _is_open(vulnerability):
@@ -188,9 +190,14 @@ def uncontrolled_risk(base: Project, head: Project) -> UncontrolledRisk:
         ):
             risk = _risk_while_open(head, vulnerability)
             uncontrolled_then += risk.startswith("uncontrolled")
+            unrated += risk == "not rated"
             remediated.append(_statement(head, vulnerability, risk))
     return UncontrolledRisk(
-        tuple(open_uncontrolled), tuple(open_unassessed), tuple(remediated), uncontrolled_then
+        tuple(open_uncontrolled),
+        tuple(open_unassessed),
+        tuple(remediated),
+        uncontrolled_then,
+        unrated,
     )
 
 
