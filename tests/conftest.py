@@ -233,3 +233,16 @@ def plain_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         monkeypatch.delenv(name, raising=False)
+
+
+def pin_pypi_components(project: Path, pins: dict[str, str]) -> None:
+    """Give a fresh `init` project PyPI components (name -> version), used by its asset."""
+    entries = "".join(
+        f"  - ref: pkg:pypi/{name}@{version}\n    name: {name}\n    version: '{version}'\n"
+        f"    supplier: Upstream\n    purl: pkg:pypi/{name}@{version}\n"
+        "    support: actively_maintained\n"
+        for name, version in pins.items()
+    )
+    edit(project / "sbom.yaml", "components: []", "components:\n" + entries)
+    refs = ", ".join(f"pkg:pypi/{n}@{v}" for n, v in pins.items())
+    edit(project / "architecture.yaml", "components: []", f"components: [{refs}]")

@@ -48,7 +48,7 @@ from packaging.requirements import Requirement
 
 from cyberfile.cli import main
 
-from .conftest import REPO, edit, shared_data_path, tree_digest
+from .conftest import REPO, edit, pin_pypi_components, shared_data_path, tree_digest
 
 PAGE = REPO / "docs" / "ci.md"
 RECIPES = REPO / "docs" / "ci"
@@ -343,16 +343,7 @@ def portfolio(tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFix
     for device in DEVICES:
         project = root / "projects" / device
         assert main(["init", str(project)]) == 0
-        pins = PINS[device]
-        entries = "".join(
-            f"  - ref: pkg:pypi/{name}@{version}\n    name: {name}\n    version: '{version}'\n"
-            f"    supplier: Upstream\n    purl: pkg:pypi/{name}@{version}\n"
-            "    support: actively_maintained\n"
-            for name, version in pins.items()
-        )
-        edit(project / "sbom.yaml", "components: []", "components:\n" + entries)
-        refs = ", ".join(f"pkg:pypi/{n}@{v}" for n, v in pins.items())
-        edit(project / "architecture.yaml", "components: []", f"components: [{refs}]")
+        pin_pypi_components(project, PINS[device])
         with (project / "cyberfile.yaml").open("a", encoding="utf-8") as handle:
             handle.write(
                 "feeds:  # the test's own server\n"

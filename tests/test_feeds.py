@@ -27,7 +27,7 @@ from cyberfile.model.sbom import Component
 from cyberfile.vulndb import fetch
 from cyberfile.vulndb.cache import wanted_feeds
 
-from .conftest import Run, edit, shared_data_path, tree_digest
+from .conftest import Run, edit, pin_pypi_components, shared_data_path, tree_digest
 
 pytestmark = pytest.mark.shared_data(
     "osv-pypa/vulns", "kev/known_exploited_vulnerabilities.json", "cve/vulnrichment-subset.zip"
@@ -138,15 +138,7 @@ def cve_zip_in_zip() -> bytes:
 def pump(project: Path, tmp_path: Path, server: Server, osv_zip: bytes, kev_json: bytes) -> Path:
     """A fresh project with three real PyPI pins, whose feeds come from the local server
     into the cache ../feed-cache (a relative path, from its cyberfile.yaml)."""
-    entries = "".join(
-        f"  - ref: pkg:pypi/{name}@{version}\n    name: {name}\n    version: '{version}'\n"
-        f"    supplier: Upstream\n    purl: pkg:pypi/{name}@{version}\n"
-        "    support: actively_maintained\n"
-        for name, version in COMPONENTS.items()
-    )
-    edit(project / "sbom.yaml", "components: []", "components:\n" + entries)
-    refs = ", ".join(f"pkg:pypi/{n}@{v}" for n, v in COMPONENTS.items())
-    edit(project / "architecture.yaml", "components: []", f"components: [{refs}]")
+    pin_pypi_components(project, COMPONENTS)
     with (project / "cyberfile.yaml").open("a", encoding="utf-8") as handle:
         handle.write(
             "feeds:\n"

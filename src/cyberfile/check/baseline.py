@@ -15,7 +15,7 @@ from pathlib import Path
 from cyberfile.check.changes import ProjectChanges, diff_projects
 from cyberfile.check.stages import run_stages
 from cyberfile.diagnostics.diagnostic import Diagnostic
-from cyberfile.diagnostics.rules import RULES, Stage
+from cyberfile.diagnostics.rules import Stage
 from cyberfile.load.git import GitError, Revision, load_project_at, repository_of
 from cyberfile.load.project import LoadResult
 from cyberfile.model.manifest import PriorSubmission
@@ -62,9 +62,9 @@ class NoBaseline(GitError):
 def checked(result: LoadResult, revision: Revision | None) -> Version:
     """`result` (a loaded project) with its validation findings."""
     assert result.project is not None
-    findings = run_stages(result, "validate").diagnostics
-    if revision is not None:  # evidence files of an old revision are not read from git
-        findings = [d for d in findings if RULES[d.code].stage is not Stage.EVIDENCE_FILES]
+    # evidence files of an old revision are not read from git: not checked either
+    skip = frozenset({Stage.EVIDENCE_FILES}) if revision is not None else frozenset()
+    findings = run_stages(result, "validate", skip=skip).diagnostics
     return Version(result.project, revision, tuple(findings))
 
 

@@ -21,7 +21,7 @@ from cyberfile.check.waivers import apply_waivers
 from cyberfile.diagnostics import rules
 from cyberfile.diagnostics.diagnostic import Diagnostic
 from cyberfile.diagnostics.position import Position
-from cyberfile.diagnostics.rules import COMMAND_STAGES, Stage
+from cyberfile.diagnostics.rules import COMMAND_STAGES, RULES, Stage
 from cyberfile.load.project import LoadResult, load_project
 from cyberfile.model.project import MANIFEST_NAME
 
@@ -62,9 +62,11 @@ def run_stages(
     command: str,
     as_of: date | None = None,
     command_line: RuleSelection | None = None,
+    skip: frozenset[Stage] = frozenset(),
 ) -> Checked:
-    """Run `command`'s checking steps over a loaded project."""
-    stages = COMMAND_STAGES[command]
+    """Run `command`'s checking steps over a loaded project, but those in `skip` (an old
+    revision read from git has no evidence files to check)."""
+    stages = tuple(stage for stage in COMMAND_STAGES[command] if stage not in skip)
     selection, problems = selection_for(result, command_line)
     diagnostics = [*result.diagnostics, *problems]
     project = result.project
@@ -86,7 +88,7 @@ def run_stages(
             if as_of is None:
                 raise ValueError("the drift step needs a date")
             diagnostics.extend(drift_rules(project, sources, as_of))
-    ran = rules_run(command, selection)
+    ran = tuple(code for code in rules_run(command, selection) if RULES[code].stage not in skip)
     if project is not None and Stage.WAIVERS in stages:
         day = as_of or dates.today()
         diagnostics = apply_waivers(project, result.sources, diagnostics, ran, day)

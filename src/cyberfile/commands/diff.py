@@ -15,6 +15,7 @@ from cyberfile.render.changes import changes_json, changes_markdown, changes_tex
 from cyberfile.render.escape import escape_markdown
 from cyberfile.report.model import display_path
 from cyberfile.report.terminal import out
+from cyberfile.report.text import diagnostic_line
 
 
 def _side(version: Version) -> dict[str, Any]:
@@ -33,12 +34,6 @@ def _side(version: Version) -> dict[str, Any]:
     }
 
 
-def _finding(diagnostic: Diagnostic) -> str:
-    pos = diagnostic.position
-    where = f"{display_path(pos.file)}:{pos.line}:{pos.column}: " if pos else ""
-    return f"{where}{diagnostic.code} {diagnostic.severity.value} {diagnostic.message}"
-
-
 def _findings_text(version: Version, name: str) -> list[str]:
     """The errors of one side: the diff still runs, and says so."""
     errors = [d for d in version.findings if d.severity is Severity.ERROR]
@@ -54,7 +49,7 @@ def _findings_text(version: Version, name: str) -> list[str]:
         lines[1] += (
             " (a file that could not be read counts as empty: its items show as removed or added)"
         )
-    lines += [f"  {_finding(d)}" for d in errors]
+    lines += [f"  {diagnostic_line(d)}" for d in errors]
     return lines
 
 
@@ -124,7 +119,7 @@ def working_tree(root: Path) -> Version:
         first = result.diagnostics[0] if result.diagnostics else None
         raise InputError(
             f"{root.as_posix()}: the project cannot be read"
-            + (f": {_finding(first)}" if first else "")
+            + (f": {diagnostic_line(first)}" if first else "")
         )
     return checked(result, None)
 

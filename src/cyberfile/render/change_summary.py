@@ -22,7 +22,7 @@ from cyberfile.model.items import KINDS, Kind
 from cyberfile.model.project import Project
 from cyberfile.model.vocabulary import RiskControl, VulnerabilityStatus
 from cyberfile.model.vulnerabilities import Vulnerability
-from cyberfile.render.changes import field_text, references_only
+from cyberfile.render.changes import field_text, rating_text, references_only
 
 _FIELD_WIDTH = 120
 
@@ -253,10 +253,15 @@ def change_summary_context(comparison: Comparison, day: date) -> dict[str, Any]:
         [
             r.threat,
             r.title or "",
-            _risk_text(r.initial_before),
-            _risk_text(r.initial_after),
-            _risk_text(r.residual_before),
-            _risk_text(r.residual_after),
+            *(
+                rating_text(rating, separator=" / ", absent="none")
+                for rating in (
+                    r.initial_before,
+                    r.initial_after,
+                    r.residual_before,
+                    r.residual_after,
+                )
+            ),
         ]
         for r in changes.risks
     ]
@@ -326,13 +331,6 @@ def change_summary_context(comparison: Comparison, day: date) -> dict[str, Any]:
             if not f.field.startswith(("device.", "submissions"))
         ],
     }
-
-
-def _risk_text(rating: Any) -> str:
-    if rating is None:
-        return "none"
-    verdict = "acceptable" if rating.acceptable else "not acceptable"
-    return f"{rating.exploitability} / {rating.severity} ({verdict})"
 
 
 @dataclass(frozen=True)

@@ -224,21 +224,22 @@ def _component_label(change: ComponentChange) -> str:
     return label
 
 
-def _rating(rating: Rating | None) -> str:
+def rating_text(rating: Rating | None, *, separator: str = "/", absent: str = "(none)") -> str:
+    """`medium/critical (not acceptable)`; `absent` when the threat has no rating there."""
     if rating is None:
-        return "(none)"
+        return absent
     verdict = "acceptable" if rating.acceptable else "not acceptable"
-    return f"{rating.exploitability}/{rating.severity} ({verdict})"
+    return f"{rating.exploitability}{separator}{rating.severity} ({verdict})"
 
 
 def _risk_parts(change: RiskChange) -> list[str]:
     parts = []
-    if change.initial_before != change.initial_after:
-        parts.append(f"initial {_rating(change.initial_before)} -> {_rating(change.initial_after)}")
-    if change.residual_before != change.residual_after:
-        parts.append(
-            f"residual {_rating(change.residual_before)} -> {_rating(change.residual_after)}"
-        )
+    for name, before, after in (
+        ("initial", change.initial_before, change.initial_after),
+        ("residual", change.residual_before, change.residual_after),
+    ):
+        if before != after:
+            parts.append(f"{name} {rating_text(before)} -> {rating_text(after)}")
     return parts
 
 
@@ -643,10 +644,10 @@ def changes_markdown(changes: ProjectChanges, base_label: str, head_label: str) 
                     [
                         r.threat,
                         shorten(r.title or "", MARKDOWN_WIDTH),
-                        _rating(r.initial_before),
-                        _rating(r.initial_after),
-                        _rating(r.residual_before),
-                        _rating(r.residual_after),
+                        rating_text(r.initial_before),
+                        rating_text(r.initial_after),
+                        rating_text(r.residual_before),
+                        rating_text(r.residual_after),
                     ]
                     for r in changes.risks
                 ],

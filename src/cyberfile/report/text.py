@@ -64,6 +64,13 @@ def _where(diagnostic: Diagnostic, with_file: bool = True) -> str:
     return f"{pos.line}:{pos.column}: "
 
 
+def diagnostic_line(
+    diagnostic: Diagnostic, *, color: bool = False, with_file: bool = True, hint: bool = False
+) -> str:
+    """`path:line:col: CODE severity message` (with its hint or waiver below when asked)."""
+    return _line(diagnostic, color, with_file, hint)
+
+
 def _line(diagnostic: Diagnostic, color: bool, with_file: bool, hint: bool) -> str:
     waived = diagnostic.waived
     tint = "cyan" if waived else _COLORS[diagnostic.severity]
